@@ -24,3 +24,5 @@ export * from './api/invalidate';
 export * from './api/faults';
 export * from './api/iommu';
 export * from './plugin';
+export * from './memory/elf-core';
+export * from './memory/raw-image';

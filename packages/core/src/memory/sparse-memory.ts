@@ -75,50 +75,58 @@ export class SparseMemory implements PhysicalMemory {
     return undefined;
   }
 
-  /** The page holding `address` for reading: a view, `null` for a backed untouched page, `undefined` if unbacked. */
-  private pageForRead(address: number): DataView | null | undefined {
+  /**
+   * The page holding `[address, address + size)` (one page) for reading: a view, `null` for a backed untouched
+   * page, `undefined` if any byte is unbacked. Backing is byte-granular but pages are 4 KiB, so only fully
+   * backed pages take the no-check fast path (and the one-page cache); a partially backed page is checked
+   * byte-exactly on every access.
+   */
+  private pageForRead(address: number, size: number): DataView | null | undefined {
     const pn = Math.floor(address / PAGE_SIZE);
     if (pn === this.lastPageNumber) return this.lastPage;
     const page = this.pages.get(pn);
-    if (page) {
+    if (page && this.isBacked(pn * PAGE_SIZE, PAGE_SIZE)) {
       this.lastPageNumber = pn;
       this.lastPage = page;
       return page;
     }
-    if (!Number.isSafeInteger(address) || address < 0) return undefined;
-    return this.findRegion(address) ? null : undefined;
+    if (!this.isBacked(address, size)) return undefined;
+    return page ?? null;
   }
 
-  private pageForWrite(address: number): DataView | undefined {
+  /** The page holding `[address, address + size)` (one page) for writing, materialized; `undefined` if unbacked. */
+  private pageForWrite(address: number, size: number): DataView | undefined {
     const pn = Math.floor(address / PAGE_SIZE);
     if (pn === this.lastPageNumber && this.lastPage) return this.lastPage;
+    if (!this.isBacked(address, size)) return undefined;
     let page = this.pages.get(pn);
     if (!page) {
-      if (!Number.isSafeInteger(address) || address < 0 || !this.findRegion(address)) return undefined;
       page = new DataView(new ArrayBuffer(PAGE_SIZE));
       this.pages.set(pn, page);
     }
-    this.lastPageNumber = pn;
-    this.lastPage = page;
+    if (this.isBacked(pn * PAGE_SIZE, PAGE_SIZE)) {
+      this.lastPageNumber = pn;
+      this.lastPage = page;
+    }
     return page;
   }
 
   read8(address: number): number {
-    const page = this.pageForRead(address);
+    const page = this.pageForRead(address, 1);
     if (page === undefined) return EXTERNAL_ABORT;
     return page === null ? 0 : page.getUint8(address & PAGE_MASK);
   }
 
   read16(address: number): number {
     if ((address & PAGE_MASK) > PAGE_SIZE - 2) return this.readSlow(address, 2);
-    const page = this.pageForRead(address);
+    const page = this.pageForRead(address, 2);
     if (page === undefined) return EXTERNAL_ABORT;
     return page === null ? 0 : page.getUint16(address & PAGE_MASK, true);
   }
 
   read32(address: number): number {
     if ((address & PAGE_MASK) > PAGE_SIZE - 4) return this.readSlow(address, 4);
-    const page = this.pageForRead(address);
+    const page = this.pageForRead(address, 4);
     if (page === undefined) return EXTERNAL_ABORT;
     return page === null ? 0 : page.getUint32(address & PAGE_MASK, true);
   }
@@ -133,7 +141,7 @@ export class SparseMemory implements PhysicalMemory {
       out.hi = hi;
       return true;
     }
-    const page = this.pageForRead(address);
+    const page = this.pageForRead(address, 8);
     if (page === undefined) return false;
     if (page === null) {
       out.lo = 0;
@@ -156,7 +164,7 @@ export class SparseMemory implements PhysicalMemory {
   }
 
   write8(address: number, value: number): boolean {
-    const page = this.pageForWrite(address);
+    const page = this.pageForWrite(address, 1);
     if (!page) return false;
     page.setUint8(address & PAGE_MASK, value);
     return true;
@@ -164,7 +172,7 @@ export class SparseMemory implements PhysicalMemory {
 
   write16(address: number, value: number): boolean {
     if ((address & PAGE_MASK) > PAGE_SIZE - 2) return this.writeSlow(address, 2, value);
-    const page = this.pageForWrite(address);
+    const page = this.pageForWrite(address, 2);
     if (!page) return false;
     page.setUint16(address & PAGE_MASK, value, true);
     return true;
@@ -172,7 +180,7 @@ export class SparseMemory implements PhysicalMemory {
 
   write32(address: number, value: number): boolean {
     if ((address & PAGE_MASK) > PAGE_SIZE - 4) return this.writeSlow(address, 4, value);
-    const page = this.pageForWrite(address);
+    const page = this.pageForWrite(address, 4);
     if (!page) return false;
     page.setUint32(address & PAGE_MASK, value >>> 0, true);
     return true;
@@ -184,7 +192,7 @@ export class SparseMemory implements PhysicalMemory {
       if (!this.isBacked(address, 8)) return false;
       return this.writeSlow(address, 4, lo) && this.writeSlow(address + 4, 4, hi);
     }
-    const page = this.pageForWrite(address);
+    const page = this.pageForWrite(address, 8);
     if (!page) return false;
     page.setUint32(offset, lo >>> 0, true);
     page.setUint32(offset + 4, hi >>> 0, true);
@@ -219,7 +227,7 @@ export class SparseMemory implements PhysicalMemory {
       const a = address + done;
       const offset = a & PAGE_MASK;
       const take = Math.min(PAGE_SIZE - offset, bytes.length - done);
-      const page = this.pageForWrite(a)!;
+      const page = this.pageForWrite(a, take)!;
       new Uint8Array(page.buffer, offset, take).set(bytes.subarray(done, done + take));
       done += take;
     }

@@ -57,12 +57,12 @@ export class TracingMemory implements PhysicalMemory {
   }
   write8(address: number, value: number): boolean {
     const ok = this.inner.write8(address, value);
-    this.note('write', address, 1, BigInt(value), ok);
+    this.note('write', address, 1, BigInt(value & 0xff), ok);
     return ok;
   }
   write16(address: number, value: number): boolean {
     const ok = this.inner.write16(address, value);
-    this.note('write', address, 2, BigInt(value), ok);
+    this.note('write', address, 2, BigInt(value & 0xffff), ok);
     return ok;
   }
   write32(address: number, value: number): boolean {

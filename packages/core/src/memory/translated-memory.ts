@@ -108,12 +108,22 @@ export class TranslatedMemory implements PhysicalMemory {
     return out;
   }
   writeBytes(address: number, bytes: Uint8Array): boolean {
-    if (!this.isBacked(address, bytes.length)) return false;
+    // Translate every page for writing before writing any: a page the translator refuses for writes (or that
+    // is unbacked below) aborts the whole access with nothing written.
+    const targets: number[] = [];
     let done = 0;
     while (done < bytes.length) {
       const a = address + done;
       const take = Math.min(this.pageSize - (a % this.pageSize), bytes.length - done);
-      this.below.writeBytes(this.at(a, true)!, bytes.subarray(done, done + take));
+      const pa = this.at(a, true);
+      if (pa === undefined || !this.below.isBacked(pa, take)) return false;
+      targets.push(pa);
+      done += take;
+    }
+    done = 0;
+    for (const pa of targets) {
+      const take = Math.min(this.pageSize - ((address + done) % this.pageSize), bytes.length - done);
+      this.below.writeBytes(pa, bytes.subarray(done, done + take));
       done += take;
     }
     return true;
