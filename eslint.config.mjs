@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Node-only globals and modules: core and the vendor packages must also run in a browser. */
@@ -19,6 +20,16 @@ export default tseslint.config(
       // Hot-path fetcher objects close over their owner instead of binding methods.
       '@typescript-eslint/no-this-alias': 'off',
     },
+  },
+  {
+    // Node scripts and tools.
+    files: ['**/*.mjs', '**/*.cjs', 'tools/**/*.ts', 'packages/cli/**/*.ts', '**/test/**/*.ts', '**/bench/**/*.ts'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['packages/{core,arm-smmuv3,intel-vtd}/src/**/*.ts', 'src/**/*.ts'],
