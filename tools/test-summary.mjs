@@ -4,13 +4,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = join(import.meta.dirname, '..', 'packages');
+const repo = join(import.meta.dirname, '..');
+const dirs = [...readdirSync(join(repo, 'packages')).map((name) => join(repo, 'packages', name)), join(repo, 'tools')];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 let packages = 0;
-for (const name of readdirSync(root)) {
-  const file = join(root, name, '.vitest-results.json');
+for (const dir of dirs) {
+  const file = join(dir, '.vitest-results.json');
   if (!existsSync(file)) continue;
   const result = JSON.parse(readFileSync(file, 'utf8'));
   passed += result.numPassedTests;
