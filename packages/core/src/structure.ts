@@ -17,8 +17,8 @@ export interface FieldSpec<N extends string = string> {
   readonly lo: number;
   /**
    * For address fields: the decoded value is the raw field shifted left by this many bits (e.g. an address
-   * stored as `addr[55:6]` in bits 55:6 has `shift: 0`; `TTB0` stored as `addr[51:4]` in bits 119:68 has
-   * `shift: 4`). Encoding requires the low `shift` bits of the value to be zero.
+   * stored as `addr[55:6]` in bits 55:6 has `shift: 6`; `addr[51:4]` stored in bits 115:68 has `shift: 4`).
+   * Encoding requires the low `shift` bits of the value to be zero. Width plus shift above 53 needs `big`.
    */
   readonly shift?: number;
   /** Decode as `bigint` (required when width + shift exceeds 53 bits). */

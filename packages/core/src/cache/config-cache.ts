@@ -29,14 +29,15 @@ export class ConfigCache<V> {
   /** Caches a value. */
   set(device: number, pasid: number, value: V): void {
     if (this.capacity <= 0) return;
+    if (!this.devices.get(device)?.has(pasid)) {
+      // Evict before taking the device's map: eviction may empty and unlink the very map we insert into.
+      if (this.count >= this.capacity) this.evictOne();
+      this.count++;
+    }
     let m = this.devices.get(device);
     if (!m) {
       m = new Map();
       this.devices.set(device, m);
-    }
-    if (!m.has(pasid)) {
-      if (this.count >= this.capacity) this.evictOne();
-      this.count++;
     }
     m.set(pasid, value);
   }

@@ -108,12 +108,13 @@ export class Iotlb<E extends IotlbEntry = IotlbEntry> {
   /** Inserts (or replaces) an entry; evicts the oldest entry when full. */
   insert(domainTag: number, subTag: number, entry: E): void {
     if (this.capacity <= 0) return;
-    const b = this.bucket(domainTag, subTag, true)!;
     const key = keyOf(entry.input, entry.pageShift);
-    if (!b.entries.has(key)) {
+    if (!this.bucket(domainTag, subTag, false)?.entries.has(key)) {
+      // Evict before taking the bucket: eviction may empty and unlink the very bucket we insert into.
       if (this.count >= this.capacity) this.evictOne();
       this.count++;
     }
+    const b = this.bucket(domainTag, subTag, true)!;
     b.entries.set(key, entry);
     if (!b.shifts.includes(entry.pageShift)) {
       b.shifts.push(entry.pageShift);
