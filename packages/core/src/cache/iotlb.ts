@@ -193,6 +193,7 @@ export class Iotlb<E extends IotlbEntry = IotlbEntry> {
     range: RangeInvalidation,
     includeGlobal = true,
   ): number {
+    if (!(range.size > 0)) return 0;
     let n = 0;
     const domains = domainTag === undefined ? [...this.domains.keys()] : [domainTag];
     for (const d of domains) {

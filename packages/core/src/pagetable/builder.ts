@@ -176,19 +176,35 @@ export class PageTableBuilder {
   }
 
   private splitBlock(address: number, hi: number, lo: number, depth: number, blockInput: number): void {
-    const f = this.format;
-    const output = f.address(hi, lo, depth);
-    const bytes = tableBytes(f, depth + 1);
-    const next = this.allocator.allocate(bytes, bytes);
-    const childSpan = 2 ** f.shifts[depth + 1]!;
+    const next = this.splitTable(hi, lo, depth, blockInput);
     const out: U64 = { hi: 0, lo: 0 };
-    const count = 2 ** f.indexBits[depth + 1]!;
+    this.format.encodeTable(next, depth, out);
+    this.write(address, out);
+  }
+
+  /**
+   * Builds the table one level below a leaf at `depth` that maps the same range with the same attributes.
+   * Where the next level allows no leaves (VT-d with 1 GiB but not 2 MiB pages), its entries become tables
+   * in turn, down to the first level that does.
+   */
+  private splitTable(hi: number, lo: number, depth: number, input: number): number {
+    const f = this.format;
+    const childDepth = depth + 1;
+    const bytes = tableBytes(f, childDepth);
+    const table = this.allocator.allocate(bytes, bytes);
+    const output = f.address(hi, lo, depth);
+    const childSpan = 2 ** f.shifts[childDepth]!;
+    const count = 2 ** f.indexBits[childDepth]!;
+    const out: U64 = { hi: 0, lo: 0 };
     for (let i = 0; i < count; i++) {
       f.splitLeaf(hi, lo, depth, output + i * childSpan, out);
-      this.write(next + tableIndex(f, blockInput + i * childSpan, depth + 1) * 8, out);
+      if (!f.leafDepths[childDepth] && childDepth + 1 < f.levels) {
+        const grandchild = this.splitTable(out.hi, out.lo, childDepth, input + i * childSpan);
+        f.encodeTable(grandchild, childDepth, out);
+      }
+      this.write(table + tableIndex(f, input + i * childSpan, childDepth) * 8, out);
     }
-    f.encodeTable(next, depth, out);
-    this.write(address, out);
+    return table;
   }
 
   /** The first mapped input address in `[start, end)`, skipping whole invalid spans; `undefined` if none. */

@@ -78,7 +78,10 @@ export interface TranslationSuccess {
   readonly s1Level: number;
   /** Architectural level of the stage-2 leaf (of the final output), or -1. */
   readonly s2Level: number;
-  /** Number of descriptor reads made (configuration reads through stage 2 included). */
+  /**
+   * Number of descriptor reads this `translate` call made (stage-1 and stage-2 descriptors; configuration
+   * reads made by earlier `readThroughStage2` calls are counted by those calls, not here).
+   */
   readonly reads: number;
 }
 
