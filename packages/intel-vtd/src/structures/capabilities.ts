@@ -297,12 +297,20 @@ export function decodeVtdCapabilities(cap: bigint, ecap: bigint): VtdCapabilitie
   };
 }
 
+/** A CAP_REG / ECAP_REG value pair. */
+export interface VtdCapabilityRegisters {
+  /** CAP_REG (offset 0x08). */
+  readonly cap: bigint;
+  /** ECAP_REG (offset 0x10). */
+  readonly ecap: bigint;
+}
+
 /**
  * Encodes {@link VtdCapabilities} back into CAP_REG and ECAP_REG values.
  * @throws IommuError `ARGUMENT` for a SAGAW width that is not 30 + 9·n (n 0..4), `FIELD_RANGE` for values that
  * do not fit their fields (e.g. `faultRecordOffset` not a multiple of 16, `pasidBits` outside 1..32).
  */
-export function encodeVtdCapabilities(caps: VtdCapabilities): { cap: bigint; ecap: bigint } {
+export function encodeVtdCapabilities(caps: VtdCapabilities): VtdCapabilityRegisters {
   let sagaw = 0;
   for (const width of caps.sagaw) {
     const n = (width - 30) / 9;

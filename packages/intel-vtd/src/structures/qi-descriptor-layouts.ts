@@ -208,13 +208,22 @@ export const QI_PAGE_GROUP_RESPONSE_LAYOUT = defineStructure({
 
 /** The layout of each descriptor type (1–9). */
 export const QI_DESCRIPTOR_LAYOUTS = {
+  /** Context-cache invalidate. */
   1: QI_CONTEXT_CACHE_LAYOUT,
+  /** IOTLB invalidate. */
   2: QI_IOTLB_LAYOUT,
+  /** Device-TLB invalidate. */
   3: QI_DEVICE_TLB_LAYOUT,
+  /** Interrupt-entry-cache invalidate. */
   4: QI_INTERRUPT_ENTRY_CACHE_LAYOUT,
+  /** Invalidation wait. */
   5: QI_WAIT_LAYOUT,
+  /** PASID-based IOTLB invalidate. */
   6: QI_PASID_IOTLB_LAYOUT,
+  /** PASID-cache invalidate. */
   7: QI_PASID_CACHE_LAYOUT,
+  /** PASID-based device-TLB invalidate. */
   8: QI_PASID_DEVICE_TLB_LAYOUT,
+  /** Page-group response. */
   9: QI_PAGE_GROUP_RESPONSE_LAYOUT,
 } as const;

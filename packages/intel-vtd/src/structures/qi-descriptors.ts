@@ -34,11 +34,47 @@ export const QiDescriptorType = {
 
 /** Granularity names and their G encodings, per descriptor type. */
 export const QI_GRANULARITIES = {
-  1: { global: 1, domain: 2, device: 3 },
-  2: { global: 1, domain: 2, page: 3 },
-  4: { index: 0, global: 1 },
-  6: { pasid: 2, page: 3 },
-  7: { domain: 0, pasid: 1, global: 3 },
+  /** Context-cache invalidate. */
+  1: {
+    /** 01b: every context-cache entry. */
+    global: 1,
+    /** 10b: the entries of one domain (DID). */
+    domain: 2,
+    /** 11b: the entries of one device (DID, SID, FM). */
+    device: 3,
+  },
+  /** IOTLB invalidate. */
+  2: {
+    /** 01b: every IOTLB entry. */
+    global: 1,
+    /** 10b: the entries of one domain (DID). */
+    domain: 2,
+    /** 11b: 2^AM pages at ADDR within one domain. */
+    page: 3,
+  },
+  /** Interrupt-entry-cache invalidate. */
+  4: {
+    /** 0: 2^IM entries at IIDX. */
+    index: 0,
+    /** 1: every entry. */
+    global: 1,
+  },
+  /** PASID-based IOTLB invalidate. */
+  6: {
+    /** 10b: every non-global mapping of the PASID in the domain. */
+    pasid: 2,
+    /** 11b: 2^AM pages at ADDR for the PASID in the domain. */
+    page: 3,
+  },
+  /** PASID-cache invalidate. */
+  7: {
+    /** 00b: every PASID of the domain (DID). */
+    domain: 0,
+    /** 01b: one PASID of the domain (DID, PASID). */
+    pasid: 1,
+    /** 11b: every PASID-cache entry. */
+    global: 3,
+  },
 } as const;
 
 /** Type 1: context-cache invalidate. */
