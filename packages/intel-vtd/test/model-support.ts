@@ -35,11 +35,17 @@ export class Machine {
   /** Context tables by bus (legacy) or by bus·2 + upper (scalable). */
   private readonly contextTables = new Map<number, number>();
 
+  /**
+   * @param scalable build scalable-mode tables (and program TTM = 01b).
+   * @param options model options.
+   * @param wrap wraps host memory before the model sees it (e.g. to make writes fail).
+   */
   constructor(
     readonly scalable: boolean,
     options: VtdModelOptions = {},
+    wrap?: (memory: SparseMemory) => PhysicalMemory,
   ) {
-    this.model = new VtdModel(this.memory, options);
+    this.model = new VtdModel(wrap ? wrap(this.memory) : this.memory, options);
     this.rootTable = this.alloc.allocate(4096);
   }
 
