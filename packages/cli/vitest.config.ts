@@ -1,0 +1,3 @@
+import { viommuVitestConfig } from '../../vitest.shared.ts';
+
+export default viommuVitestConfig();
