@@ -36,7 +36,6 @@ export interface SvgOptions {
 
 /** Renders the trace of one translation as a standalone SVG document (one `<g class="cell">` per read). */
 export function renderWalkSvg(trace: readonly TraceEntry[], options: SvgOptions = {}): string {
-  const s1Levels = [...new Set(trace.filter((t) => t.stage === 1).map((t) => t.level))].sort((a, b) => a - b);
   const s2Levels = [...new Set(trace.filter((t) => t.stage === 2).map((t) => t.level))].sort((a, b) => a - b);
   const hasConfig = trace.some((t) => t.stage === 0 || (t.stage === 2 && t.purpose === 'config'));
   // Rows: [config], one per stage-1 level (in walk order), output.
