@@ -22,8 +22,11 @@ export class PoolAllocator implements TableAllocator {
   private readonly freeBlocks = new Map<number, number[]>();
 
   constructor(
+    /** The memory the pool lives in (already backed over the pool). */
     readonly memory: PhysicalMemory,
+    /** First byte of the pool. */
     readonly base: number,
+    /** Size of the pool in bytes. */
     readonly size: number,
   ) {
     this.next = base;

@@ -25,7 +25,10 @@ export class TracingMemory implements PhysicalMemory {
   /** Recording switch; accesses pass through either way. */
   enabled = true;
 
-  constructor(readonly inner: PhysicalMemory) {}
+  constructor(
+    /** The memory whose accesses are recorded. */
+    readonly inner: PhysicalMemory,
+  ) {}
 
   /** Forgets the recorded accesses. */
   clear(): void {

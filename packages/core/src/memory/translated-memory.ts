@@ -17,8 +17,11 @@ export class TranslatedMemory implements PhysicalMemory {
   private readonly pageSize: number;
 
   constructor(
+    /** The memory below the view (host physical memory for a guest view). */
     readonly below: PhysicalMemory,
+    /** Translates a view address to an address of {@link TranslatedMemory.below}. */
     readonly translate: AddressTranslator,
+    /** log2 of the translation granule: accesses are split at this boundary. */
     readonly pageShift = 12,
   ) {
     this.pageSize = 2 ** pageShift;
