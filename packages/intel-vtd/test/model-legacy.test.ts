@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { Access, Perm, type TraceEntry } from '@viommu/core';
-import { decodeFaultRecord, LEGACY_CONTEXT_ENTRY_LAYOUT, VtdFaultReason } from '../src/structures/index';
-import { VtdRegister } from '../src/model/index';
+import { Access, isIommuError, Perm, type TraceEntry } from '@viommu/core';
+import { decodeFaultRecord, DEFAULT_VTD_CAP, LEGACY_CONTEXT_ENTRY_LAYOUT, VtdFaultReason } from '../src/structures/index';
+import { VtdModel, VtdRegister } from '../src/model/index';
 import { DATA_BASE, Machine, RO, RW } from './model-support';
 
 const SID = 0x0310; // bus 3, device 2, function 0
@@ -203,5 +203,54 @@ describe('legacy mode fault reasons', () => {
     expect(!r.ok && r.reason).toBe(0x6);
     expect(!r.ok && r.recorded).toBe(false);
     expect(m.model.readFaults()).toHaveLength(0);
+  });
+});
+
+describe('request and option validation', () => {
+  it('throws IommuError ARGUMENT for malformed requests, never a fault', () => {
+    const { m } = setup();
+    const bad = [
+      { sourceId: 0x1_0000, address: 0, access: Access.READ },
+      { sourceId: -1, address: 0, access: Access.READ },
+      { sourceId: SID, pasid: 1 << 20, address: 0, access: Access.READ },
+      { sourceId: SID, address: -1, access: Access.READ },
+      { sourceId: SID, address: 2 ** 60, access: Access.READ },
+      { sourceId: SID, address: 1n << 64n, access: Access.READ },
+      { sourceId: SID, address: 0, access: Access.PRIV },
+      { sourceId: SID, address: 0, access: 16 | Access.READ },
+    ];
+    for (const req of bad) {
+      let caught: unknown;
+      try {
+        m.model.translate(req);
+      } catch (e) {
+        caught = e;
+      }
+      expect(isIommuError(caught, 'ARGUMENT')).toBe(true);
+    }
+  });
+
+  it('accepts 64-bit bigint addresses (beyond the AGAW: 0x4 with the full address in FI)', () => {
+    const { m } = setup();
+    const high = 0xdead_beef_0000_1000n;
+    const r = m.model.translate({ sourceId: SID, address: high, access: Access.READ });
+    expect(!r.ok && r.reason).toBe(0x4);
+    expect(!r.ok && decodeFaultRecord(r.record).address).toBe(high);
+  });
+
+  it('pass-through beyond the host address width faults 0x4', () => {
+    const m = new Machine(false);
+    m.legacyContext(SID, { P: 1, TT: 2, AW: 2, DID });
+    m.enable();
+    const beyond = 2 ** m.model.haw;
+    expectFault(m.model.translate({ sourceId: SID, address: beyond, access: Access.READ }), 0x4, { address: beyond });
+  });
+
+  it('rejects CAP/ECAP whose IOTLB or fault recording registers overlap the fixed ones or each other', () => {
+    const m = new Machine(false);
+    const fro = (v: bigint) => (DEFAULT_VTD_CAP & ~(0x3ffn << 24n)) | (v << 24n);
+    expect(() => new VtdModel(m.memory, { cap: fro(0x8n) })).toThrow(/IRO/);
+    expect(() => new VtdModel(m.memory, { cap: fro(0xfn) })).toThrow(/overlapping/);
+    expect(new VtdModel(m.memory, { cap: fro(0x10n) }).faultRecordOffset(0)).toBe(0x100);
   });
 });

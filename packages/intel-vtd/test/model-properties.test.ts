@@ -103,10 +103,11 @@ describe('nested translation is the composition of a first-level and a second-le
       ),
       { numRuns: 40 },
     );
-    // Not vacuous: successes, first-level faults and second-level (output) faults all occurred.
-    expect(seen.ok).toBeGreaterThan(20);
-    expect(seen.s1).toBeGreaterThan(20);
-    expect(seen.s2).toBeGreaterThan(5);
+    // Not vacuous: successes, first-level faults and second-level (output) faults all occurred
+    // (typically ~40 / ~270 / ~65).
+    expect(seen.ok).toBeGreaterThan(10);
+    expect(seen.s1).toBeGreaterThan(100);
+    expect(seen.s2).toBeGreaterThan(20);
   });
 });
 
@@ -135,7 +136,7 @@ describe('invalidate-then-translate equals an uncached translation', () => {
   it('holds for random table edits followed by the invalidations a driver issues', () => {
     const seen = { hits: 0, ok: 0, faults: 0 };
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 10, maxLength: 60 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.nat(63), protArb), { minLength: 24, maxLength: 24 }), fc.array(opArb, { minLength: 10, maxLength: 60 }), (initial, ops) => {
         const m = new Machine(true);
         // SID: PASID 1 second level (DID 1), PASID 2 first level (DID 2, tables fl[0] or fl[1]).
         // SID2: requests without PASID through RID_PASID 0 (second level, DID 3) or 5 (pass-through, DID 4).
@@ -163,7 +164,9 @@ describe('invalidate-then-translate equals an uncached translation', () => {
           else if (t === 1) q.submit({ type: 2, granularity: 'page', drainReads: true, drainWrites: true, did: 3, am: 0, ih: false, address });
           else q.submit({ type: 6, granularity: 'page', did: 2, pasid: 2, am: 0, ih: false, address });
         };
-        for (const op of ops) {
+        // Every table starts with pages 0..5 mapped, so that translations succeed and hit often.
+        const all: Op[] = initial.map(([target, prot], i) => ({ kind: 'map', table: Math.floor(i / 6), page: i % 6, target, prot }));
+        for (const op of [...all, ...ops]) {
           if (op.kind === 'map') {
             const b = builder(op.table);
             if (mapped[op.table]!.has(op.page)) {
@@ -208,9 +211,10 @@ describe('invalidate-then-translate equals an uncached translation', () => {
       }),
       { numRuns: 60 },
     );
-    expect(seen.hits).toBeGreaterThan(10);
-    expect(seen.ok).toBeGreaterThan(10);
-    expect(seen.faults).toBeGreaterThan(10);
+    // Not vacuous: cache hits, successes and faults all occurred (typically ~140 / ~180 / ~150).
+    expect(seen.hits).toBeGreaterThan(40);
+    expect(seen.ok).toBeGreaterThan(60);
+    expect(seen.faults).toBeGreaterThan(40);
   });
 });
 

@@ -462,6 +462,13 @@ describe('scalable mode: nested translation (PGTT = 011b)', () => {
     expect(s1.every((t) => t.ipa !== undefined && t.address === t.ipa + GUEST_HOST)).toBe(true);
   });
 
+  it('0x74: FLPTPTR itself beyond MGAW (reported by the PASID-entry check)', () => {
+    const { m, table, guest } = nested();
+    m.pasidEntry(table, PASID, { PGTT: 3, AW: 2, SLPTPTR: guest.sl.root, FLPTPTR: 2 ** 48, DID, NXE: 1, SRE: 1 });
+    invalidateAll(m);
+    expectFault(m.model.translate({ sourceId: SID, pasid: PASID, address: GVA, access: Access.READ }), { reason: 0x74, address: GVA });
+  });
+
   it('0x74: a first-level table pointer beyond the second level input range', () => {
     const { m, fl, guest } = nested();
     const pml4e = fl.root + Math.floor(GVA / 2 ** 39) * 8;

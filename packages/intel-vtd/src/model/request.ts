@@ -15,7 +15,7 @@ export interface VtdRequest {
   /** Input address (IOVA, GPA or GVA). A `bigint` carries full 64-bit addresses (canonical high halves). */
   address: number | bigint;
   /**
-   * Core {@link Access} bits: READ and/or WRITE, EXEC for an execute request (ER = 1; implies a read),
+   * Core `Access` bits: READ and/or WRITE, EXEC for an execute request (ER = 1; implies a read),
    * PRIV for a supervisor request (PR = 1). EXEC and PRIV are attributes of requests with PASID only and
    * are ignored without a PASID (scalable mode then takes the privilege from RID_PRIV).
    */
@@ -28,9 +28,9 @@ export interface NormalizedRequest {
   readonly sourceId: number;
   /** PASID, or undefined. */
   readonly pasid: number | undefined;
-  /** The input address as a `bigint` (for fault records). */
-  readonly address: bigint;
-  /** Input address bits 63:12 ×4096, as a number: exact for every 64-bit address. */
+  /** The input address as given (for fault records). */
+  readonly address: number | bigint;
+  /** The input address with bits 11:0 cleared, as a number: exact for every 64-bit address. */
   readonly page: number;
   /** Input address bits 11:0. */
   readonly offset: number;
@@ -43,6 +43,7 @@ export interface NormalizedRequest {
 }
 
 const TWO_POW_64 = 1n << 64n;
+const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * Validates a request and splits its address.
@@ -58,19 +59,24 @@ export function normalizeRequest(req: VtdRequest): NormalizedRequest {
   if (pasid !== undefined && (!Number.isInteger(pasid) || pasid < 0 || pasid > 0xf_ffff)) {
     throw new IommuError('ARGUMENT', `PASID ${String(pasid)} is not 0..2^20-1`, { pasid });
   }
-  let address: bigint;
-  if (typeof req.address === 'bigint') address = req.address;
-  else if (Number.isSafeInteger(req.address)) address = BigInt(req.address);
-  else throw new IommuError('ARGUMENT', `address ${String(req.address)} is not a safe integer (use a bigint)`, { address: req.address });
-  if (address < 0n || address >= TWO_POW_64) {
-    throw new IommuError('ARGUMENT', `address 0x${address.toString(16)} is not a 64-bit address`, { address });
-  }
   let access = req.access;
   const known = Access.READ | Access.WRITE | Access.EXEC | Access.PRIV;
   if (!Number.isInteger(access) || (access & ~known) !== 0 || (access & (Access.READ | Access.WRITE | Access.EXEC)) === 0) {
     throw new IommuError('ARGUMENT', `access ${String(access)} must combine READ, WRITE, EXEC (and PRIV)`, { access });
   }
   if (access & Access.EXEC) access |= Access.READ;
+  const address = req.address;
+  if (typeof address === 'number') {
+    // The common case stays in number arithmetic: a safe integer splits exactly.
+    if (!Number.isSafeInteger(address) || address < 0) {
+      throw new IommuError('ARGUMENT', `address ${String(address)} is not a non-negative safe integer (use a bigint)`, { address });
+    }
+    const offset = address % 4096;
+    return { sourceId, pasid, address, page: address - offset, offset, hi: Math.floor(address / TWO_POW_32) >>> 0, lo: address >>> 0, access };
+  }
+  if (typeof address !== 'bigint' || address < 0n || address >= TWO_POW_64) {
+    throw new IommuError('ARGUMENT', `address ${String(address)} is not a 64-bit address`, { address });
+  }
   const offset = Number(address & 0xfffn);
   const hi = Number(address >> 32n);
   const lo = Number(address & 0xffff_ffffn);

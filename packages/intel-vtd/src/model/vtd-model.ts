@@ -84,7 +84,7 @@ export interface VtdTranslateSuccess {
   readonly output: number;
   /** log2 of the page the translation is valid for (12 for untranslated and pass-through requests). */
   readonly pageShift: number;
-  /** Core {@link Perm} bits the translation grants (Perm.ALL when untranslated or passed through). */
+  /** Core `Perm` bits the translation grants (Perm.ALL when untranslated or passed through). */
   readonly permitted: number;
   /** Served from the IOTLB. */
   readonly cached: boolean;
@@ -113,6 +113,9 @@ export interface VtdTranslateFault {
 
 /** The outcome of {@link VtdModel.translate}. */
 export type VtdTranslateResult = VtdTranslateSuccess | VtdTranslateFault;
+
+/** First offset above the fixed registers (PEUADDR_REG ends at 0xEF). */
+const FIXED_REGISTERS_END = 0xf0;
 
 const GSTS_PERSISTENT = Gsts.TES | Gsts.QIES | Gsts.IRES | Gsts.CFIS | Gsts.AFLS;
 
@@ -180,11 +183,14 @@ export class VtdModel implements TranslationUnit {
     }
     this.iotlbOffset = this.caps.iotlbRegisterOffset;
     this.frcdOffset = this.caps.faultRecordOffset;
-    if (this.iotlbOffset < 0x100 && this.iotlbOffset !== 0xf0) {
-      throw new IommuError('ARGUMENT', `ECAP.IRO places the IOTLB registers at 0x${this.iotlbOffset.toString(16)}, among the fixed registers`);
-    }
-    if (this.frcdOffset < 0x100) {
-      throw new IommuError('ARGUMENT', `CAP.FRO places the fault recording registers at 0x${this.frcdOffset.toString(16)}, among the fixed registers`);
+    // The fixed registers end at PEUADDR_REG (0xEC); the two variable blocks must lie above and apart.
+    const frcdEnd = this.frcdOffset + this.caps.faultRecordCount * 16;
+    if (this.iotlbOffset < FIXED_REGISTERS_END || this.frcdOffset < FIXED_REGISTERS_END || (this.iotlbOffset + 16 > this.frcdOffset && this.iotlbOffset < frcdEnd)) {
+      throw new IommuError(
+        'ARGUMENT',
+        `ECAP.IRO (0x${this.iotlbOffset.toString(16)}) and CAP.FRO (0x${this.frcdOffset.toString(16)}) must place the IOTLB and fault recording registers at or above 0xF0 without overlapping`,
+        { iotlbOffset: this.iotlbOffset, faultRecordOffset: this.frcdOffset },
+      );
     }
     this.caches = new VtdCaches<ContextView, PasidView>(options.cacheCapacities);
     this.translator = new NestedTranslator(memory);
