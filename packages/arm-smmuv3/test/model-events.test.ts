@@ -306,4 +306,27 @@ describe('translation events, stage 2', () => {
     const r = fault(fx.smmu.translate({ streamId: 6, address: 0x7000, access: Access.READ }));
     expect(r).toMatchObject({ recorded: false, delivery: 'suppressed', event: { name: 'F_TRANSLATION', fields: { S2: 1, CLASS: 0 } } });
   });
+
+  it('STE.S2PTW: a CD or stage-1 table in stage-2 Device memory is a stage-2 F_PERMISSION (CLASS = CD / TT); the final IPA may be Device', () => {
+    const fx = new Fixture();
+    const { s1, s2, guest } = nestedWorld(fx);
+    const DEVICE = { ...RW, attrIndex: 0b0001 }; // MemAttr[3:2] = 00: Device-nGnRE
+    s2.map(0x5000_0000, Layout.DATA, 0x1000, DEVICE);
+    s2.map(0x5000_1000, Layout.DATA + 0x1000, 0x1000, DEVICE);
+    s1.map(0x3000, 0x5000_0000, 0x1000, RW); // DMA into Device memory: allowed
+    guest.write64(s1.root + 8, 0, 0x5000_1000 | 3); // a stage-1 table in Device memory
+    fx.writeSte(4, { V: 1, Config: 7, S1ContextPtr: BigInt(GPA), ...s2SteFields(s2.root, 2, { S2PTW: 1 }) });
+    fx.writeSte(5, { V: 1, Config: 7, S1ContextPtr: 0x5000_0040n, ...s2SteFields(s2.root, 2, { S2PTW: 1 }) });
+    expect(fx.smmu.translate({ streamId: 4, address: 0x3008, access: Access.READ })).toMatchObject({ ok: true, output: Layout.DATA + 8 });
+    const va = 0x4000_0000 + 0x20_0000;
+    expectEvent(fx, fx.smmu.translate({ streamId: 4, address: va, access: Access.READ }), 'F_PERMISSION', {
+      ...TRANSLATION(4, BigInt(va), { S2: 1, CLASS: 1, IPA: 0x5000_1000 }),
+      TTRnW: 1,
+    });
+    expectEvent(fx, fx.smmu.translate({ streamId: 5, address: 0x3000, access: Access.READ }), 'F_PERMISSION', TRANSLATION(5, 0x3000n, { S2: 1, CLASS: 0, IPA: 0x5000_0000, TTRnW: 0 }));
+    // Without S2PTW the same table walk succeeds (and finds nothing mapped: a stage-1 fault).
+    fx.writeSte(4, { V: 1, Config: 7, S1ContextPtr: BigInt(GPA), ...s2SteFields(s2.root, 2) });
+    fx.cmd({ name: 'CMD_CFGI_STE', fields: { StreamID: 4, Leaf: 1 } });
+    expect(fx.smmu.translate({ streamId: 4, address: va, access: Access.READ })).toMatchObject({ ok: false, event: { name: 'F_TRANSLATION', fields: { S2: 0 } } });
+  });
 });

@@ -29,6 +29,7 @@ import { EVENT_CODES as EventCode } from '../structures/index';
 import { fail, type Failure } from './outcome';
 import type { Transaction } from './transaction';
 import { isRecordControlled, walkFaultEvent } from './walk-fault';
+import { PtwStage1Format, type PtwSwitch } from './s2ptw';
 
 /**
  * Fetches and checks the CD at `cdIndex` of the STE's CD table (`cdIndex` is the SubstreamID, or 0 for
@@ -48,7 +49,7 @@ export function lookupCd(env: PipelineEnv, ste: CachedSte, cfg: SteConfig, cdInd
     const key = l1cdKey(s1.cdTableFormat === '2-level-4k' ? 1 : 2, cdIndex);
     let desc = useCache ? env.caches.l1cd.get(txn.sid, key) : undefined;
     if (!desc) {
-      const words = readStructure(env, stage2, plan.address, L1CD_BYTES / 4, 'L1CD');
+      const words = readConfig(env, ste, stage2, plan.address, L1CD_BYTES / 4, 'L1CD');
       if (!(words instanceof Uint32Array)) return cdFetchFailure(words, plan.address, L1CD_BYTES, txn, cfg);
       desc = { lo: words[0]!, hi: words[1]! };
       if (useCache) env.caches.l1cd.set(txn.sid, key, desc);
@@ -57,11 +58,19 @@ export function lookupCd(env: PipelineEnv, ste: CachedSte, cfg: SteConfig, cdInd
     if (!loc.ok) return lookupFault(loc, txn, cdIndex);
     cdAddress = loc.address;
   }
-  const words = readStructure(env, stage2, cdAddress, CD_WORDS, 'CD');
+  const words = readConfig(env, ste, stage2, cdAddress, CD_WORDS, 'CD');
   if (!(words instanceof Uint32Array)) return cdFetchFailure(words, cdAddress, CD_BYTES, txn, cfg);
-  const entry = resolveCd(env, words, cfg);
+  const entry = resolveCd(env, words, cfg, ste.ptw);
   if (useCache) env.caches.cd.set(txn.sid, cdIndex, entry);
   return entry;
+}
+
+/** A CD or L1CD read, through stage 2 under nesting, with the S2PTW check armed for its stage-2 walk. */
+function readConfig(env: PipelineEnv, ste: CachedSte, stage2: StageContext | undefined, address: number, words: number, label: string) {
+  if (ste.ptw) ste.ptw.armed = stage2 !== undefined;
+  const r = readStructure(env, stage2, address, words, label);
+  if (ste.ptw) ste.ptw.armed = false;
+  return r;
 }
 
 /** C_BAD_SUBSTREAMID with the CD-table index that was being fetched (§7.3.9: always valid, no SSV). */
@@ -90,8 +99,11 @@ function cdFetchFailure(fault: TranslationFault, address: number, bytes: number,
   return fail(ev, isRecordControlled(ev.code) && cfg.s2 !== undefined && !cfg.s2.record);
 }
 
-/** Checks a CD against its STE and builds its stage-1 formats. */
-export function resolveCd(env: PipelineEnv, words: Uint32Array, ste: SteConfig): CachedCd {
+/**
+ * Checks a CD against its STE and builds its stage-1 formats (wrapped for S2PTW when the STE has a
+ * {@link PtwSwitch}).
+ */
+export function resolveCd(env: PipelineEnv, words: Uint32Array, ste: SteConfig, ptw?: PtwSwitch): CachedCd {
   const check: CdCheck = checkCd(words, ste, env.caps, { e2h: env.e2h });
   if (check.illegal) return { words, check };
   if (check.format !== 'aarch64') {
@@ -99,21 +111,26 @@ export function resolveCd(env: PipelineEnv, words: Uint32Array, ste: SteConfig):
   }
   const half = (t: CdTranslationTable): Stage1Half | undefined => {
     if (!t.enabled || t.granuleBits === undefined) return undefined;
-    const stage: StageContext = {
-      format: createStage1Format({
-        granuleBits: t.granuleBits,
-        tsz: t.txsz,
-        outputBits: check.outputBits,
-        oasBits: env.caps.oasBits,
-        affd: check.affd,
-        ha: check.ha,
-        had: t.had && env.had,
-        wxn: check.wxn,
-        pan: check.pan,
-      }),
-      root: t.tableBase,
-    };
+    const format = createStage1Format({
+      granuleBits: t.granuleBits,
+      tsz: t.txsz,
+      outputBits: check.outputBits,
+      oasBits: env.caps.oasBits,
+      affd: check.affd,
+      ha: check.ha,
+      had: t.had && env.had,
+      wxn: check.wxn,
+      pan: check.pan,
+    });
+    const stage: StageContext = { format: ptw ? new PtwStage1Format(format, ptw) : format, root: t.tableBase };
     return { stage, inputBits: t.inputBits };
   };
-  return { words, check, ttb0: half(check.ttb0), ttb1: half(check.ttb1) };
+  try {
+    return { words, check, ttb0: half(check.ttb0), ttb1: half(check.ttb1) };
+  } catch (e) {
+    // CD.HD = 1 (stage-1 dirty-state management) is not modelled: the format refuses it. With the model's
+    // default SMMU_IDR0.HTTU = 0b01 such a CD is already ILLEGAL; with HTTU = 0b1x it is reported so too.
+    const message = e instanceof Error ? e.message : String(e);
+    return { words, check: { illegal: true, reason: 'HTTU_UNSUPPORTED', message } };
+  }
 }

@@ -8,6 +8,7 @@
  */
 import type { StageContext, U64 } from '@viommu/core';
 import type { CdCheck, SteCheck } from '../structures/index';
+import type { PtwSwitch } from './s2ptw';
 
 /** A fetched STE (§5.2). */
 export interface CachedSte {
@@ -17,6 +18,8 @@ export interface CachedSte {
   readonly check: SteCheck;
   /** The stage-2 tables, built once, for a legal STE with stage 2 enabled. */
   readonly stage2?: StageContext | undefined;
+  /** For a nested STE with S2PTW == 1: the switch its stage-1 and stage-2 formats share (see PtwSwitch). */
+  readonly ptw?: PtwSwitch | undefined;
 }
 
 /** One TTBx half of a CD, ready to walk. */

@@ -82,6 +82,7 @@ export function translateEnabled(env: PipelineEnv, table: StreamTableConfig, txn
     }
   }
   const input = walkInput(txn.hi, txn.lo, half.inputBits);
+  if (ste.ptw) ste.ptw.armed = true; // the stage-1 format disarms it after its last descriptor
   const result = env.translator.translate({ stage1: half.stage, stage2: ste.stage2 }, input, access);
   if (!result.ok) return walkFailure(result, txn, cfg, cdCfg.record);
   if (useCache) {
@@ -115,6 +116,7 @@ function stage1Bypassed(env: PipelineEnv, ste: CachedSte, cfg: SteConfig, txn: T
       if (cached) return cached;
     }
   }
+  if (ste.ptw) ste.ptw.armed = false;
   const result = env.translator.translate({ stage2 }, ipa, access);
   if (!result.ok) return walkFailure(result, txn, cfg, true);
   if (useCache) insertTlb(env, domain, GLOBAL_SUBTAG, ipa, result, result.pageShift, false, true);

@@ -4,7 +4,7 @@
  * aborted (or beyond-OAS) L1STD/STE fetch (§7.3.4). ILLEGAL STEs are cached with their check result.
  * @packageDocumentation
  */
-import { NO_PASID, type StageContext } from '@viommu/core';
+import { NO_PASID, type PageTableFormat, type StageContext } from '@viommu/core';
 import {
   L1STD_BYTES,
   STE_BYTES,
@@ -20,6 +20,7 @@ import type { CachedSte } from './config-types';
 import { readStructure, type PipelineEnv } from './env';
 import { EVENT_CODES as EventCode } from '../structures/index';
 import { fail, type Failure } from './outcome';
+import { PtwStage2Format, PtwSwitch } from './s2ptw';
 import type { Transaction } from './transaction';
 
 /** Finds, fetches and checks the STE of the transaction's StreamID. */
@@ -72,8 +73,9 @@ export function resolveSte(env: PipelineEnv, words: Uint32Array): CachedSte {
     // VMSAv8-32 LPAE stage 2 is not modelled; an SMMU that reports TTF[0] makes such an STE legal.
     return { words, check: { illegal: true, reason: 'S2AA64_UNSUPPORTED', message: 'VMSAv8-32 LPAE stage 2 tables are not modelled' } };
   }
-  const stage2: StageContext = {
-    format: createStage2Format({
+  let format: PageTableFormat;
+  try {
+    format = createStage2Format({
       granuleBits: s2.granuleBits,
       t0sz: s2.t0sz,
       sl0: s2.sl0,
@@ -83,8 +85,17 @@ export function resolveSte(env: PipelineEnv, words: Uint32Array): CachedSte {
       ha: s2.ha,
       hd: s2.hd,
       xnx: env.xnx,
-    }),
-    root: s2.tableBase,
-  };
+    });
+  } catch (e) {
+    // A legal STE the VMSA formats cannot walk (not expected: the checks agree); report it as ILLEGAL.
+    const message = e instanceof Error ? e.message : String(e);
+    return { words, check: { illegal: true, reason: 'S2SL0_INCONSISTENT', message: `stage 2 not walkable: ${message}` } };
+  }
+  // S2PTW matters only when stage 1 walks through stage 2; with S2FWB the Device encoding differs.
+  if (s2.ptw && !s2.fwb && check.s1) {
+    const ptw = new PtwSwitch();
+    return { words, check, stage2: { format: new PtwStage2Format(format, ptw), root: s2.tableBase }, ptw };
+  }
+  const stage2: StageContext = { format, root: s2.tableBase };
   return { words, check, stage2 };
 }
