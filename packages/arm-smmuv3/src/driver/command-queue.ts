@@ -29,6 +29,8 @@ export class CommandQueueDriver {
   issued = 0;
   /** CMD_SYNCs published so far. */
   syncs = 0;
+  /** Called with each command as it is written to the queue (for traces and tests). */
+  observer: ((words: Uint32Array) => void) | undefined;
   private prod = 0;
   private readonly entries: number;
   private readonly sync: Uint32Array = encodeCommand({ name: 'CMD_SYNC', fields: { CS: 0 } });
@@ -93,6 +95,7 @@ export class CommandQueueDriver {
         for (let w = 0; w < 4; w++) this.memory.write32(at + 4 * w, words[w]! >>> 0);
         this.prod = (this.prod + 1) & this.wrapMask();
         if (words === this.sync) this.syncs++;
+        this.observer?.(words);
         this.issued++;
         room--;
         i++;

@@ -16,7 +16,7 @@
  *
  * The vendor record is the whole 32-byte event, so nothing is lost; {@link genericFaultToEvent}
  * re-encodes the generic fields into it (the generic values win) and keeps the rest (StreamID, S2,
- * CLASS, STAG, IPA…), so `eventToGenericFault(genericFaultToEvent(f))` equals `f`.
+ * CLASS, STAG, IPA, and the SubstreamID field of a record with SSV = 0), so `eventToGenericFault(genericFaultToEvent(f))` equals `f`.
  *
  * A transaction terminated without an event (STE.Config = abort, GBPA.ABORT) still needs a generic fault
  * value: it is described by a pseudo-record that never reaches the Event queue, Type 0x00 (no event has
@@ -72,7 +72,7 @@ function has(layout: AnyLayout, field: string): boolean {
 
 /** True when the record's IPA field is the address of a fetched structure (stage 2, CLASS = CD or TT). */
 function ipaIsFetch(layout: AnyLayout, record: ArrayLike<number>): boolean {
-  if (!has(layout, 'IPA') || !has(layout, 'S2') || layout.get(record, 'S2') !== 1) return false;
+  if (!has(layout, 'IPA') || !has(layout, 'S2') || !has(layout, 'CLASS') || layout.get(record, 'S2') !== 1) return false;
   const cls = layout.get(record, 'CLASS');
   return cls === CLASS_CD || cls === CLASS_TT;
 }
@@ -133,8 +133,9 @@ export function genericFaultToEvent(fault: GenericFault): Uint32Array {
   const { layout } = layoutOf(code);
   if (!layout) return words;
   if (has(layout, 'SSV')) {
+    // Without a PASID the SubstreamID field means nothing and is kept as the record has it.
     layout.set(words, 'SSV', fault.pasid === undefined ? 0 : 1);
-    layout.set(words, 'SubstreamID', fault.pasid ?? 0);
+    if (fault.pasid !== undefined) layout.set(words, 'SubstreamID', fault.pasid);
   } else if (has(layout, 'SubstreamID')) {
     layout.set(words, 'SubstreamID', fault.pasid ?? 0);
   }

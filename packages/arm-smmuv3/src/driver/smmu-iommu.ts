@@ -128,7 +128,7 @@ export class SmmuV3Iommu implements VendorIommu {
         return buildBypassSte();
       default:
         if (domain.stage === 1) return buildStage1Ste(this.hostStage1Fields(domain, sid), HOST_STAGE1_VMID);
-        return buildStage2Ste({ vmid: domain.vmid!, table: domain.table! });
+        return buildStage2Ste({ vmid: domain.vmid!, table: domain.table! }, domain.type === 'nesting');
     }
   }
 
@@ -174,7 +174,7 @@ export class SmmuV3Iommu implements VendorIommu {
 
   unbindPasidTable(domain: VendorDomain, device: number): void {
     const d = this.vendorDomain(domain);
-    this.driver.writeSte(device, buildStage2Ste({ vmid: d.vmid!, table: d.table! }));
+    this.driver.writeSte(device, buildStage2Ste({ vmid: d.vmid!, table: d.table! }, true));
     // The guest's stage-1 translations are gone with its table: drop them (tagged by the domain's VMID).
     this.driver.submit([encodeCommand({ name: 'CMD_TLBI_NH_ALL', fields: { VMID: d.vmid! } })]);
     this.devices.set(device, { domain: d, mode: 'attached' });
@@ -205,7 +205,7 @@ export class SmmuV3Iommu implements VendorIommu {
       this.installStage1(d, device, intent.s1, 'nested-ste');
       return;
     }
-    this.driver.writeSte(device, intent.kind === 'abort' ? buildAbortSte() : buildStage2Ste({ vmid: d.vmid!, table: d.table! }));
+    this.driver.writeSte(device, intent.kind === 'abort' ? buildAbortSte() : buildStage2Ste({ vmid: d.vmid!, table: d.table! }, true));
     this.driver.submit([encodeCommand({ name: 'CMD_TLBI_NH_ALL', fields: { VMID: d.vmid! } })]);
     this.devices.set(device, { domain: d, mode: 'nested-ste' });
   }

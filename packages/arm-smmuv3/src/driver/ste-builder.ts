@@ -103,9 +103,13 @@ function stage1Values(s1: SteStage1Fields): Record<string, number | bigint> {
   };
 }
 
-/** A stage-2-only STE (Config 0b110): paging domains and nesting domains without a bound guest table. */
-export function buildStage2Ste(s2: SteStage2Fields): Uint32Array {
-  return STE.encode({ V: 1, Config: SteConfigValue.STAGE2, SHCFG: SHCFG_INCOMING, ...stage2Values(s2) });
+/**
+ * A stage-2-only STE (Config 0b110): paging domains, and nesting domains without a bound guest table.
+ * `mergeEvents` sets MEV, as for nested STEs: a nesting domain's STE carries it in both forms, so binding
+ * and unbinding a guest table change only word 0 and stay hitless.
+ */
+export function buildStage2Ste(s2: SteStage2Fields, mergeEvents = false): Uint32Array {
+  return STE.encode({ V: 1, Config: SteConfigValue.STAGE2, SHCFG: SHCFG_INCOMING, MEV: mergeEvents ? 1 : 0, ...stage2Values(s2) });
 }
 
 /**

@@ -88,10 +88,10 @@ export class StreamTableDriver {
     return (1n << 62n) | BigInt(this.base);
   }
 
-  /** SMMU_STRTAB_BASE_CFG: FMT [17:16], SPLIT [10:6], LOG2SIZE [5:0] [SPEC 6.3.25]. */
+  /** SMMU_STRTAB_BASE_CFG: FMT [17:16], SPLIT [10:6] (2-level only), LOG2SIZE [5:0] [SPEC 6.3.25]. */
   get strtabBaseCfg(): number {
-    const fmt = this.format === '2-level' ? 1 : 0;
-    return ((fmt << 16) | (this.split << 6) | this.log2Size) >>> 0;
+    if (this.format === 'linear') return this.log2Size;
+    return ((1 << 16) | (this.split << 6) | this.log2Size) >>> 0;
   }
 
   /** Programs STRTAB_BASE and STRTAB_BASE_CFG; call while SMMUEN == 0. */
