@@ -1,6 +1,6 @@
 import { Access, Perm, PoolAllocator, SparseMemory, type TraceEntry } from '@viommu/core';
 import { describe, expect, it } from 'vitest';
-import { CD } from '../src/structures/index';
+import { CD, DEFAULT_SMMU_IDR } from '../src/structures/index';
 import { Gbpa, SmmuReg, SmmuV3Model } from '../src/model/index';
 import { Fixture, Layout, RO, RW, cdFields, guestView, s1SteFields, s2SteFields, stage1Tables, stage2Tables } from './model-fixture';
 
@@ -52,6 +52,51 @@ describe('stage 1 translation (Config 0b101)', () => {
     const again: TraceEntry[] = [];
     fx.smmu.translate({ streamId: 3, address: 0x40_0000, access: Access.READ }, { trace: again });
     expect(again).toEqual([]);
+  });
+
+  it('TBI0 ignores VA[63:56]; without it a non-canonical top byte is a stage-1 F_TRANSLATION', () => {
+    const { fx, s1 } = setup();
+    const tagged = 0x5a00_0000_0040_1234n;
+    expect(fx.smmu.translate({ streamId: 3, address: tagged, access: Access.READ })).toMatchObject({ ok: false, event: { name: 'F_TRANSLATION', fields: { InputAddr: tagged } } });
+    const cd = fx.structAlloc(64);
+    fx.writeStruct(cd, CD.encode(cdFields(s1.root, 6, { TBI0: 1 })));
+    fx.writeSte(4, s1SteFields(cd));
+    expect(fx.smmu.translate({ streamId: 4, address: tagged, access: Access.READ })).toMatchObject({ ok: true, output: Layout.DATA + 0x1234 });
+  });
+
+  it('E0PD0 faults unprivileged accesses to the TTB0 half, even when the IOTLB holds the page', () => {
+    const { fx, s1 } = setup();
+    const cd = fx.structAlloc(64);
+    fx.writeStruct(cd, CD.encode(cdFields(s1.root, 5, { E0PD0: 1 })));
+    fx.writeSte(4, s1SteFields(cd));
+    expect(fx.smmu.translate({ streamId: 4, address: 0x40_0000, access: Access.READ | Access.PRIV })).toMatchObject({ ok: true });
+    expect(fx.smmu.translate({ streamId: 4, address: 0x40_0000, access: Access.READ })).toMatchObject({ ok: false, event: { name: 'F_TRANSLATION', fields: { PnU: 0 } } });
+  });
+
+  it('STE.PRIVCFG and INSTCFG override the incoming attributes when IDR1.ATTR_PERMS_OVR == 1 (events report the post-override values)', () => {
+    for (const ovr of [false, true]) {
+      const fx = new Fixture(ovr ? { idr1: (DEFAULT_SMMU_IDR.idr1 | (1 << 26)) >>> 0 } : {});
+      const s1 = stage1Tables(fx.mem, fx.pool);
+      const cd = fx.structAlloc(64);
+      fx.writeStruct(cd, CD.encode(cdFields(s1.root, 5)));
+      fx.writeSte(5, s1SteFields(cd, { PRIVCFG: 3, INSTCFG: 3 }));
+      const r = fx.smmu.translate({ streamId: 5, address: 0x50_0000, access: Access.READ });
+      const on = ovr ? 1 : 0;
+      expect(r).toMatchObject({ ok: false, event: { name: 'F_TRANSLATION', fields: { PnU: on, InD: on, RnW: 1 } } });
+      const w = fx.smmu.translate({ streamId: 5, address: 0x50_0000, access: Access.WRITE });
+      expect(w).toMatchObject({ ok: false, event: { fields: { PnU: on, InD: 0, RnW: 0 } } });
+    }
+  });
+
+  it('an NS-EL2 stream (STRW = 0b10) is tagged apart: CMD_TLBI_EL2_ALL invalidates it, CMD_TLBI_NH_ALL does not', () => {
+    const { fx, s1, cd } = setup();
+    fx.writeSte(6, s1SteFields(cd, { STRW: 2 }));
+    expect(fx.smmu.translate({ streamId: 6, address: 0x40_0000, access: Access.READ | Access.PRIV })).toMatchObject({ ok: true, output: Layout.DATA });
+    s1.unmap(0x40_0000, 0x1000);
+    fx.cmd({ name: 'CMD_TLBI_NH_ALL', fields: { VMID: 0 } }, { name: 'CMD_TLBI_NSNH_ALL' });
+    expect(fx.smmu.translate({ streamId: 6, address: 0x40_0000, access: Access.READ | Access.PRIV })).toMatchObject({ ok: true, cached: true });
+    fx.cmd({ name: 'CMD_TLBI_EL2_ALL' });
+    expect(fx.smmu.translate({ streamId: 6, address: 0x40_0000, access: Access.READ | Access.PRIV })).toMatchObject({ ok: false, event: { name: 'F_TRANSLATION' } });
   });
 
   it('a permission miss in the IOTLB walks again and reports F_PERMISSION', () => {
