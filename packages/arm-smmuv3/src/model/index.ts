@@ -36,6 +36,7 @@ export type { CommandLogEntry } from './command-exec';
 export { SmmuCaches, l1cdKey, type SmmuTlbEntry } from './caches';
 export { TlbDomain, vaKey, commandVaKey } from './tlb-tags';
 export type { CachedSte, CachedCd, CachedL1Std, CachedL1Cd, Stage1Half } from './config-types';
+export { PtwSwitch } from './s2ptw';
 export { EventClass, type EventSpec } from './event-spec';
 export { encodeEventSpec, decodeEventRecord, type SmmuEvent } from './event-record';
 export type { SilentAbortReason } from './outcome';

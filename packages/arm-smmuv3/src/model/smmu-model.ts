@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { IommuError, NestedTranslator, type PhysicalMemory } from '@viommu/core';
-import { DEFAULT_SMMU_IDR, decodeCapabilities, decodeStreamTableConfig, type SmmuCapabilities } from '../structures/index';
+import { DEFAULT_SMMU_IDR, decodeCapabilities, decodeStreamTableConfig, type SmmuCapabilities, type StreamTableConfig } from '../structures/index';
 import { SmmuCaches } from './caches';
 import { CommandQueue } from './command-queue';
 import { executeCommand, type CommandLogEntry } from './command-exec';
@@ -227,11 +227,7 @@ export class SmmuV3Model {
       const a = txn.addressNumber;
       return { ok: true, output: a, ipa: a, pageShift: 12, permitted: 63, cached: false };
     }
-    const table = decodeStreamTableConfig(
-      { hi: regs.get(SmmuReg.STRTAB_BASE + 4), lo: regs.get(SmmuReg.STRTAB_BASE) },
-      regs.get(SmmuReg.STRTAB_BASE_CFG),
-      this.caps,
-    );
+    const table = this.streamTable();
     this.translator.trace = options.trace;
     let r;
     try {
@@ -246,6 +242,23 @@ export class SmmuV3Model {
     if (r.unrecorded || (r.event.code === EventCode.C_BAD_STREAMID && (regs.get(SmmuReg.CR2) & Cr2.RECINVSID) === 0)) delivery = 'suppressed';
     else delivery = this.eventQueue.record(record);
     return { ok: false, event: decodeEventRecord(record), record, recorded: delivery === 'recorded', delivery };
+  }
+
+  private tableKey = '';
+  private table: StreamTableConfig | undefined;
+
+  /** The effective Stream table configuration, decoded again only when STRTAB_BASE / _CFG change. */
+  private streamTable(): StreamTableConfig {
+    const r = this.regs;
+    const hi = r.get(SmmuReg.STRTAB_BASE + 4);
+    const lo = r.get(SmmuReg.STRTAB_BASE);
+    const cfg = r.get(SmmuReg.STRTAB_BASE_CFG);
+    const key = `${hi}:${lo}:${cfg}`;
+    if (this.table === undefined || key !== this.tableKey) {
+      this.table = decodeStreamTableConfig({ hi, lo }, cfg, this.caps);
+      this.tableKey = key;
+    }
+    return this.table;
   }
 
   // ---- event queue (software side, for tests and tools) ----
