@@ -77,9 +77,13 @@ export class SmmuPageTable {
     return 64 - this.tsz;
   }
 
-  /** Maps `[iova, iova + size)` → `[pa, pa + size)`. @throws IommuError `MAP_*` */
+  /**
+   * Maps `[iova, iova + size)` → `[pa, pa + size)`. Stage-1 leaves are not global (nG = 1) unless
+   * `prot.global` says so, as io-pgtable-arm writes them: each context's entries are then tagged by its
+   * ASID, and two contexts mapping the same VA never share a TLB entry. @throws IommuError `MAP_*`
+   */
   map(iova: number, pa: number, size: number, prot: MapProt): void {
-    this.builder.map(iova, pa, size, prot);
+    this.builder.map(iova, pa, size, this.stage === 1 ? { global: false, ...prot } : prot);
   }
 
   /**

@@ -160,9 +160,12 @@ export class SmmuV3Iommu implements VendorIommu {
     this.devices.delete(device);
   }
 
-  checkBind(domain: VendorDomain, _device: number, config: PasidTableConfig): void {
+  checkBind(domain: VendorDomain, device: number, config: PasidTableConfig): void {
     const d = this.vendorDomain(domain);
     if (d.type !== 'nesting') throw new IommuError('DOMAIN_TYPE', 'a PASID table binds only to a nesting domain');
+    if (this.devices.get(device)?.mode === 'nested-ste') {
+      throw new IommuError('BIND_ALREADY', `device ${device} has a guest STE installed (iommufd form); remove it first`);
+    }
     checkSmmuV3Bind(config, this.driver.caps, d.table!.inputBits);
   }
 

@@ -34,7 +34,8 @@ export function createSmmuScenario(plugin: SmmuV3Plugin, env: ScenarioEnv): Scen
   const mappings: GuestMapping[] = [];
   SCENARIO_PASIDS.forEach((pasid, i) => {
     guest.attachPasid(ssid(pasid));
-    const m = { pasid, gva: 0x40_0000 * (i + 1), gpa: GUEST_DATA + 0x10_0000 * i, size: 0x8000, write: true };
+    // Every context maps the same GVA to its own pages: an entry cached for one must never answer another.
+    const m = { pasid, gva: 0x40_0000, gpa: GUEST_DATA + 0x10_0000 * i, size: 0x8000, write: true };
     guest.map(ssid(pasid), m.gva, m.gpa, m.size, { read: true, write: true, user: true });
     mappings.push(m);
   });
