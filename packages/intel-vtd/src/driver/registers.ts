@@ -33,9 +33,9 @@ export function globalCommand(
   command = ((command | (change.set ?? 0)) & ~(change.clear ?? 0)) >>> 0;
   regs.writeRegister(VtdRegister.GCMD, BigInt((command | (change.oneShot ?? 0)) >>> 0), 4);
   const after = Number(regs.readRegister(VtdRegister.GSTS, 4));
-  const wantSet = (change.set ?? 0) & PERSISTENT_STATUS;
+  const wantSet = ((change.set ?? 0) & PERSISTENT_STATUS) >>> 0;
   const wantClear = (change.clear ?? 0) & PERSISTENT_STATUS;
-  let ok = (after & wantSet) === wantSet && (after & wantClear) === 0;
+  let ok = ((after & wantSet) >>> 0) === wantSet && (after & wantClear) === 0;
   if (change.expect !== undefined) ok &&= ((after & change.expect) !== 0) === (change.expectSet ?? true);
   if (!ok) {
     throw new IommuError('PLUGIN', `GCMD 0x${command.toString(16)} left GSTS at 0x${after.toString(16)}`, { gsts: after });
