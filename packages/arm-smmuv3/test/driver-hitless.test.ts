@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Access, SparseMemory, type DmaRequest } from '@viommu/core';
-import { buildStage2Ste, STE, writeEntry, type SmmuV3Domain, type SmmuV3Iommu } from '../src/index';
+import { buildAbortSte, buildBypassSte, buildNestedSte, buildStage2Ste, S1DssValue, STE, writeEntry, type SmmuV3Domain, type SmmuV3Iommu } from '../src/index';
 import { names, recordCommands } from './support/commands';
 import { HookedMemory } from './support/hooked-memory';
 import { buildNestedGuest, GUEST_DATA, GUEST_RAM, type NestedGuest } from './support/setup';
@@ -119,6 +120,45 @@ describe('hitless STE updates', () => {
     expect(r).toEqual({ kind: 'none', writes: 0, syncs: 0 });
     expect(cmds).toEqual([]);
     expect(STE.get(g.smmu.steOf(g.device), 'Config')).toBe(0b110);
+  });
+});
+
+describe('STE updates between any two configurations (property)', () => {
+  it('every state the SMMU can fetch is the old one, the new one, or (breaking updates only) V = 0', () => {
+    const g = hookedGuest();
+    const d = g.domain.vendor as SmmuV3Domain;
+    const other = g.iommu.createDomain('paging');
+    other.map(GUEST_RAM.base, GUEST_DATA, 0x2000, { read: true });
+    const o = other.vendor as SmmuV3Domain;
+    const s1 = (s1dss: number, cdMax = 4) => ({ contextPtr: g.guest.cdTable.base, cdMax, s1fmt: 0, s1dss });
+    const targets = [
+      buildAbortSte(),
+      buildBypassSte(),
+      buildStage2Ste({ vmid: d.vmid!, table: d.table! }, true),
+      buildStage2Ste({ vmid: o.vmid!, table: o.table! }),
+      buildNestedSte(s1(S1DssValue.SUBSTREAM0), { vmid: d.vmid!, table: d.table! }),
+      buildNestedSte(s1(S1DssValue.TERMINATE), { vmid: d.vmid!, table: d.table! }),
+      buildNestedSte(s1(S1DssValue.BYPASS, 2), { vmid: d.vmid!, table: d.table! }),
+    ];
+    const probesNow = [
+      { device: g.device, address: 0x10_0000, access: Access.READ },
+      { device: g.device, address: GUEST_RAM.base + 0x1000, access: Access.READ },
+      { device: g.device, pasid: 1, address: 0x10_0000, access: Access.READ },
+      { device: g.device, pasid: 0, address: 0x10_0000, access: Access.READ },
+    ];
+    const badSte = probesNow.map(() => 'fault C_BAD_STE').join(' | ');
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: targets.length - 1 }), { minLength: 1, maxLength: 6 }), (sequence) => {
+        for (const i of sequence) {
+          const updates = { ...g.smmu.driver.streamTable.updates };
+          const change = observeSteUpdate(g, probesNow, () => g.smmu.driver.writeSte(g.device, targets[i]!));
+          expect(Array.from(g.smmu.steOf(g.device))).toEqual(Array.from(targets[i]!));
+          const breaking = g.smmu.driver.streamTable.updates.breaking > updates.breaking;
+          for (const seen of change.seen) expect([change.before, change.after, ...(breaking ? [badSte] : [])]).toContain(seen);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

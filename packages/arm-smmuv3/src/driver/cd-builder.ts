@@ -13,7 +13,12 @@ import type { SmmuPageTable } from './io-pgtable';
  * The MAIR the driver programs, as {CD.MAIR1, CD.MAIR0}: AttrIndx 0 = 0xFF (Normal, inner/outer
  * write-back read/write-allocate), 1 = 0x04 (Device-nGnRE), 2 = 0x44 (Normal non-cacheable).
  */
-export const DRIVER_MAIR = { mair0: 0x0044_04ff, mair1: 0 } as const;
+export const DRIVER_MAIR = {
+  /** CD.MAIR0: AttrIndx 0..3. */
+  mair0: 0x0044_04ff,
+  /** CD.MAIR1: AttrIndx 4..7 (unused). */
+  mair1: 0,
+} as const;
 
 /** Walk cacheability the driver programs: write-back, read/write-allocate (TCR IRGN/ORGN = 0b01). */
 const WALK_WBWA = 1;

@@ -10,7 +10,7 @@
  */
 import { IommuError, readWords, type PhysicalMemory, type TableAllocator } from '@viommu/core';
 import { CD_BYTES, CD_WORDS, L1CD, L1CD_BYTES } from '../structures/index';
-import { writeEntry, type EntryUpdate } from './entry-writer';
+import { writeEntry, type EntryUpdate, type UpdateCounts } from './entry-writer';
 import type { MemoryRange } from './recording-allocator';
 import { cdUsedBits } from './used-bits';
 import { S1FmtValue } from './vendor-config';
@@ -53,7 +53,7 @@ export class CdTableDriver {
   /** Memory the table occupies (all levels), in `memory`'s address space. */
   readonly ranges: MemoryRange[] = [];
   /** CD writes done, by kind. */
-  readonly updates = { none: 0, hitless: 0, breaking: 0 };
+  readonly updates: UpdateCounts = { none: 0, hitless: 0, breaking: 0 };
   private readonly l2 = new Map<number, number>();
   private readonly l2Bits: number;
 

@@ -26,6 +26,16 @@ export interface EntryWriterOps {
   sync(): void;
 }
 
+/** How many entry updates of each kind a table has seen. */
+export interface UpdateCounts {
+  /** Updates that changed nothing. */
+  none: number;
+  /** Updates made with one critical 64-bit store (or only unused bits). */
+  hitless: number;
+  /** Updates made through V = 0. */
+  breaking: number;
+}
+
 /** What an update did. */
 export interface EntryUpdate {
   /** `none` (nothing changed), `hitless` (one critical word), or `breaking` (through V = 0). */

@@ -123,7 +123,11 @@ export class SmmuV3GuestDriver {
   private readonly ipaBits: number;
   private readonly vaBits: number;
 
-  constructor(readonly options: GuestDriverOptions) {
+  /** @param options the guest's memory, allocator, view of the SMMU and invalidation path. */
+  constructor(
+    /** The options the driver was made with. */
+    readonly options: GuestDriverOptions,
+  ) {
     const invalidation = options.invalidation;
     this.cdTable = new CdTableDriver(options.memory, options.allocator, { invalidateCd: (ssid, leaf) => invalidation.cd(ssid, leaf) }, {
       cdMax: options.pasidBits,

@@ -26,6 +26,14 @@ export interface SmmuPageTableOptions {
   granuleBits?: VmsaGranuleBits;
 }
 
+/** What {@link SmmuPageTable.unmap} did. */
+export interface UnmapResult {
+  /** Bytes that were mapped and are now unmapped. */
+  unmapped: number;
+  /** The leaves that were mapped in the range (what the TLB may hold), in address order. */
+  leaves: MappedLeaf[];
+}
+
 /** One page-table tree and the CD / STE geometry fields that describe it. */
 export class SmmuPageTable {
   /** The vmsa format instance the tables are written in. */
@@ -90,7 +98,7 @@ export class SmmuPageTable {
    * Unmaps a range and returns the leaves that were mapped in it before (each clipped to the range, with
    * the leaf size it had), which is what the TLB may hold and the caller must invalidate.
    */
-  unmap(iova: number, size: number): { unmapped: number; leaves: MappedLeaf[] } {
+  unmap(iova: number, size: number): UnmapResult {
     const leaves = this.leavesIn(iova, size);
     const unmapped = this.builder.unmap(iova, size);
     return { unmapped, leaves };

@@ -26,11 +26,22 @@ export const GUEST_STE_WORD1_MASK = 0x38_00_00_ffn;
 /** What a validated guest STE asks for. */
 export type GuestSteIntent =
   /** Terminate the device's traffic (V = 0 or Config = abort). */
-  | { kind: 'abort' }
+  | {
+      /** Discriminant. */
+      kind: 'abort';
+    }
   /** Stage 1 bypassed: the nesting domain's stage 2 only. */
-  | { kind: 'bypass' }
+  | {
+      /** Discriminant. */
+      kind: 'bypass';
+    }
   /** The guest's CD table over the domain's stage 2. */
-  | { kind: 'nested'; s1: SteStage1Fields };
+  | {
+      /** Discriminant. */
+      kind: 'nested';
+      /** The guest's stage-1 STE fields. */
+      s1: SteStage1Fields;
+    };
 
 /**
  * Validates a raw guest STE for an SMMU.

@@ -18,7 +18,11 @@ export interface MemoryRange {
 export class RecordingAllocator implements TableAllocator {
   private readonly blocks = new Map<number, number>();
 
-  constructor(readonly inner: TableAllocator) {}
+  /** @param inner the allocator whose blocks are recorded. */
+  constructor(
+    /** The allocator wrapped. */
+    readonly inner: TableAllocator,
+  ) {}
 
   allocate(size: number, align?: number): number {
     const address = this.inner.allocate(size, align);

@@ -67,6 +67,7 @@ export class SmmuV3Iommu implements VendorIommu {
   readonly model: SmmuV3Model;
   /** The host driver. */
   readonly driver: SmmuV3HostDriver;
+  /** What this SMMU offers the generic API (pasidBits = IDR1.SSIDSIZE, nesting = IDR0.S1P ∧ S2P, …). */
   readonly capabilities: IommuCapabilities;
   /** Event records the host drained that no vIOMMU took, oldest first (bounded). */
   readonly hostEvents: Uint32Array[] = [];
@@ -76,7 +77,14 @@ export class SmmuV3Iommu implements VendorIommu {
   private readonly hostEventLimit: number;
   private nextDomainId = 1;
 
+  /**
+   * Builds the device model over the host's memory and probes and resets it with the host driver.
+   * @param plugin the plugin that made this instance.
+   * @param host host memory and table allocator.
+   * @param options model, driver and domain choices.
+   */
   constructor(
+    /** The plugin that made this instance. */
     readonly plugin: VendorPlugin,
     host: IommuHost,
     options: SmmuV3IommuOptions = {},

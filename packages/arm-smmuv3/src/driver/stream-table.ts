@@ -9,7 +9,7 @@
 import { readWords, type PhysicalMemory, type TableAllocator } from '@viommu/core';
 import { SmmuReg } from '../model/register-map';
 import { encodeCommand, L1STD, STE, STE_BYTES, STE_WORDS, type SmmuCapabilities } from '../structures/index';
-import { writeEntry, type EntryUpdate } from './entry-writer';
+import { writeEntry, type EntryUpdate, type UpdateCounts } from './entry-writer';
 import type { SmmuRegisterPort } from './register-port';
 import type { MemoryRange } from './recording-allocator';
 import { steUsedBits } from './used-bits';
@@ -46,7 +46,7 @@ export class StreamTableDriver {
   /** Memory the table occupies (level 1 and every level-2 array), for ownership checks. */
   readonly ranges: MemoryRange[] = [];
   /** STE writes done, by kind. */
-  readonly updates = { none: 0, hitless: 0, breaking: 0 };
+  readonly updates: UpdateCounts = { none: 0, hitless: 0, breaking: 0 };
   private readonly l2 = new Map<number, number>();
 
   /**

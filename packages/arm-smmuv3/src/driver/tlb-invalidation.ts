@@ -16,11 +16,28 @@ export const MAX_TLBI_OPS = 256;
 /** Which address-based TLBI, and its tags. */
 export type AddressTlbi =
   /** Stage-1 entries of one ASID in one VMID (plus global entries). */
-  | { name: 'CMD_TLBI_NH_VA'; vmid: number; asid: number }
+  | {
+      /** The command. */
+      name: 'CMD_TLBI_NH_VA';
+      /** Its VMID field. */
+      vmid: number;
+      /** Its ASID field. */
+      asid: number;
+    }
   /** Stage-1 entries of every ASID in one VMID. */
-  | { name: 'CMD_TLBI_NH_VAA'; vmid: number }
+  | {
+      /** The command. */
+      name: 'CMD_TLBI_NH_VAA';
+      /** Its VMID field. */
+      vmid: number;
+    }
   /** Stage-2 entries of one VMID, by IPA. */
-  | { name: 'CMD_TLBI_S2_IPA'; vmid: number };
+  | {
+      /** The command. */
+      name: 'CMD_TLBI_S2_IPA';
+      /** Its VMID field. */
+      vmid: number;
+    };
 
 /** A run of addresses to invalidate: `[start, start + size)`, all leaves at `level` when known. */
 export interface TlbiRun {
