@@ -68,7 +68,10 @@ export class BoundPasidTable {
   private preBindTables: ReadonlySet<number> = new Set();
 
   /** Prepares (does not install) a bind. */
-  constructor(readonly setup: BindSetup) {
+  constructor(
+    /** What the bind is of. */
+    readonly setup: BindSetup,
+  ) {
     const { driver, table } = setup;
     this.guestMemory = new TranslatedMemory(driver.memory, (gpa) => table.builder.iovaToPhys(gpa));
     this.directoryEntries = 2 ** Math.max(0, setup.pasidBits - 6);

@@ -12,6 +12,7 @@ import {
   SCALABLE_CONTEXT_ENTRY_BYTES,
   SCALABLE_ROOT_ENTRY_LAYOUT,
 } from '../structures/index';
+import type { HostRange } from './registers';
 
 function unbacked(what: string, address: number): never {
   throw new IommuError('MEMORY_UNBACKED', `${what} at 0x${address.toString(16)} is not backed`);
@@ -30,8 +31,11 @@ export class ContextTables {
    * @param scalable write scalable-mode root/context entries (RTADDR.TTM = 01b).
    */
   constructor(
+    /** Host physical memory. */
     readonly memory: PhysicalMemory,
+    /** Allocator of host-owned tables. */
     readonly allocator: TableAllocator,
+    /** Scalable-mode format. */
     readonly scalable: boolean,
   ) {
     this.root = allocator.allocate(4096, 4096);
@@ -110,7 +114,7 @@ export class ContextTables {
   }
 
   /** Every host address range the tables occupy: the root table and each context table (4 KiB each). */
-  ranges(): { base: number; size: number }[] {
+  ranges(): HostRange[] {
     return [{ base: this.root, size: 4096 }, ...[...this.tables.values()].map((base) => ({ base, size: 4096 }))];
   }
 }

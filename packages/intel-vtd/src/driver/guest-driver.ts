@@ -90,7 +90,10 @@ export class VtdGuestDriver {
   private readonly pasids = new Map<number, GuestPasid>();
 
   /** Allocates the guest's PASID directory. */
-  constructor(readonly options: VtdGuestDriverOptions) {
+  constructor(
+    /** Guest memory, allocator, vIOMMU capabilities and the invalidation sink. */
+    readonly options: VtdGuestDriverOptions,
+  ) {
     if (!Number.isInteger(options.pasidBits) || options.pasidBits < 0 || options.pasidBits > options.caps.pasidBits) {
       throw new IommuError('ARGUMENT', `pasidBits ${options.pasidBits} is not 0..${options.caps.pasidBits}`);
     }

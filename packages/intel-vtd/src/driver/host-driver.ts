@@ -55,13 +55,31 @@ export interface VtdHostDriverOptions {
 }
 
 /** What a device's requests without PASID are translated with (its context entry / RID_PASID entry). */
-export type DeviceTranslation =
-  /** Second-level translation by `table`, tagged `did`. */
-  | { readonly kind: 'second-level'; readonly did: number; readonly table: SecondLevelPageTable }
-  /** Pass-through (legacy TT = 10b, scalable PGTT = 100b), tagged `did`; needs ECAP.PT. */
-  | { readonly kind: 'pass-through'; readonly did: number }
-  /** No translation: the context entry is cleared, so every request faults. */
-  | { readonly kind: 'blocked' };
+export type DeviceTranslation = SecondLevelTranslation | PassThroughTranslation | BlockedTranslation;
+
+/** Second-level translation by `table`, tagged `did`. */
+export interface SecondLevelTranslation {
+  /** Discriminant. */
+  readonly kind: 'second-level';
+  /** Domain-id. */
+  readonly did: number;
+  /** The domain's second-level table. */
+  readonly table: SecondLevelPageTable;
+}
+
+/** Pass-through (legacy TT = 10b, scalable PGTT = 100b), tagged `did`; needs ECAP.PT. */
+export interface PassThroughTranslation {
+  /** Discriminant. */
+  readonly kind: 'pass-through';
+  /** Domain-id. */
+  readonly did: number;
+}
+
+/** No translation: the context entry is cleared, so every request faults. */
+export interface BlockedTranslation {
+  /** Discriminant. */
+  readonly kind: 'blocked';
+}
 
 /** Above this many PASID entries changed at once, one domain-selective flush per DID replaces per-PASID ones. */
 const PER_PASID_FLUSH_LIMIT = 16;
@@ -109,9 +127,13 @@ export class VtdHostDriver {
    *   invalidation, so this driver requires the queue) or when the hardware refuses a command.
    */
   constructor(
+    /** The unit's registers. */
     readonly regs: VtdRegisterAccess,
+    /** Host physical memory (tables, queue). */
     readonly memory: PhysicalMemory,
+    /** Allocator of host-owned tables. */
     readonly allocator: TableAllocator,
+    /** The driver's choices. */
     readonly options: VtdHostDriverOptions = {},
   ) {
     this.caps = decodeVtdCapabilities(regs.readRegister(VtdRegister.CAP), regs.readRegister(VtdRegister.ECAP));
@@ -281,7 +303,7 @@ export class VtdHostDriver {
   }
 
   /** The RID_PASID entry for a translation (scalable mode). */
-  ridPasidEntry(t: Exclude<DeviceTranslation, { kind: 'blocked' }>): Uint32Array {
+  ridPasidEntry(t: SecondLevelTranslation | PassThroughTranslation): Uint32Array {
     if (t.kind === 'pass-through') return passThroughPasidEntry(t.did);
     return secondLevelPasidEntry({
       did: t.did,

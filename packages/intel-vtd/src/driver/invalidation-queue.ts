@@ -8,7 +8,7 @@
 import { IommuError, type PhysicalMemory, type TableAllocator, writeWords } from '@viommu/core';
 import { Fsts, Gcmd, Gsts, VtdRegister } from '../model/index';
 import { encodeQiDescriptor, type QiDescriptor } from '../structures/index';
-import { globalCommand, type VtdRegisterAccess } from './registers';
+import { globalCommand, type HostRange, type VtdRegisterAccess } from './registers';
 
 /** Options of an {@link InvalidationQueueDriver}. */
 export interface InvalidationQueueOptions {
@@ -42,6 +42,7 @@ export class InvalidationQueueDriver {
     private readonly regs: VtdRegisterAccess,
     private readonly memory: PhysicalMemory,
     allocator: TableAllocator,
+    /** Descriptor width and queue size. */
     readonly options: InvalidationQueueOptions,
   ) {
     this.qs = options.qs ?? 0;
@@ -110,7 +111,7 @@ export class InvalidationQueueDriver {
   }
 
   /** Host ranges the queue owns: the queue and the status word. */
-  ranges(): { base: number; size: number }[] {
+  ranges(): HostRange[] {
     return [
       { base: this.base, size: this.sizeBytes },
       { base: this.statusAddress, size: 64 },

@@ -28,8 +28,16 @@ export function iotlbDomain(did: number): QiDescriptor {
   return { type: 2, granularity: 'domain', drainWrites: false, drainReads: false, did, am: 0, ih: false, address: 0n };
 }
 
+/** A naturally aligned region of 2^am 4 KiB pages, as invalidation descriptors name one (ADDR, AM). */
+export interface PageRegion {
+  /** First byte, aligned to 2^(12 + am). */
+  readonly address: number;
+  /** Address mask: the region is 2^am pages. */
+  readonly am: number;
+}
+
 /** The naturally aligned region of 2^am 4 KiB pages covering `[address, address + size)`. */
-export function coveringRegion(address: number, size: number): { address: number; am: number } {
+export function coveringRegion(address: number, size: number): PageRegion {
   const first = Math.floor(address / 4096);
   const last = Math.floor((address + Math.max(size, 1) - 1) / 4096);
   let am = 0;

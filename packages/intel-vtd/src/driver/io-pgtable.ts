@@ -68,8 +68,16 @@ export interface FirstLevelPageTableOptions {
   nxe?: boolean;
 }
 
+/** A first-level table. */
+export interface FirstLevelPageTable {
+  /** The builder (`root` is the FLPTPTR). */
+  readonly builder: PageTableBuilder;
+  /** The format instance. */
+  readonly format: FirstLevelFormat;
+}
+
 /** A new, empty first-level (IA-32e) table in `memory` (host memory, or a guest memory view). */
-export function createFirstLevelPageTable(memory: PhysicalMemory, allocator: TableAllocator, options: FirstLevelPageTableOptions): { builder: PageTableBuilder; format: FirstLevelFormat } {
+export function createFirstLevelPageTable(memory: PhysicalMemory, allocator: TableAllocator, options: FirstLevelPageTableOptions): FirstLevelPageTable {
   const format = createFirstLevelFormat({ levels: options.levels, hawBits: options.addressBits, fl1gp: options.fl1gp, nxe: options.nxe ?? false });
   return { builder: new PageTableBuilder(format, memory, allocator), format };
 }

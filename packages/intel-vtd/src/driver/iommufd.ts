@@ -47,11 +47,25 @@ export interface IommuHwptVtdS1Invalidate {
 }
 
 /** What a checked invalidation asks for. */
-export type VtdS1InvalidateScope =
-  /** Every first-level translation of the nested domain. */
-  | { readonly all: true }
-  /** A range; `leaf` when only leaf entries changed. */
-  | { readonly all: false; readonly address: number; readonly size: number; readonly leaf: boolean };
+export type VtdS1InvalidateScope = VtdS1InvalidateAll | VtdS1InvalidateRange;
+
+/** Every first-level translation of the nested domain. */
+export interface VtdS1InvalidateAll {
+  /** Discriminant. */
+  readonly all: true;
+}
+
+/** A range of the nested domain's first level. */
+export interface VtdS1InvalidateRange {
+  /** Discriminant. */
+  readonly all: false;
+  /** First byte (4 KiB aligned). */
+  readonly address: number;
+  /** Bytes (a multiple of 4 KiB; 0 asks for nothing). */
+  readonly size: number;
+  /** Only leaf entries changed (IH). */
+  readonly leaf: boolean;
+}
 
 const U64_MAX = (1n << 64n) - 1n;
 

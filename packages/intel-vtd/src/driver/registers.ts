@@ -6,6 +6,14 @@
 import { IommuError } from '@viommu/core';
 import { Gsts, VtdRegister } from '../model/index';
 
+/** A host-physical byte range a driver structure occupies. */
+export interface HostRange {
+  /** First byte. */
+  readonly base: number;
+  /** Length in bytes. */
+  readonly size: number;
+}
+
 /** Register access to one remapping unit. */
 export interface VtdRegisterAccess {
   /** Reads `size` (4 or 8) bytes at byte `offset` from the register base. */

@@ -17,6 +17,7 @@ export class VtdDomain implements VendorDomain {
 
   /** @internal created by {@link VtdIommu.createDomain}. */
   constructor(
+    /** The domain type. */
     readonly type: DomainType,
     private readonly driver: VtdHostDriver,
   ) {

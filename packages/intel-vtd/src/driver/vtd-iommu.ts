@@ -104,7 +104,9 @@ export class VtdIommu implements VendorIommu {
    * @throws IommuError `ARGUMENT` for bad register values, `PLUGIN` without ECAP.QI.
    */
   constructor(
+    /** The plugin that made it. */
     readonly plugin: VendorPlugin,
+    /** Host memory and the allocator of host-owned tables. */
     readonly host: IommuHost,
     options: VtdIommuOptions = {},
   ) {
@@ -157,9 +159,13 @@ export class VtdIommu implements VendorIommu {
     this.devices.set(device, { domain: d, bound: undefined, nested: new Map() });
   }
 
-  /** Clears the device's PASID entries and context entry (every request then faults), with invalidations. */
+  /**
+   * Clears the device's PASID entries and context entry (every request then faults), with invalidations;
+   * iommufd nested domains attached to the device are detached with it.
+   */
   detachDevice(_domain: VendorDomain, device: number): void {
     this.driver.setDeviceTranslation(device, { kind: 'blocked' });
+    for (const [slot, nested] of this.devices.get(device)?.nested ?? []) nested.attachments.delete(`${device}:${slot}`);
     this.devices.delete(device);
   }
 
@@ -216,7 +222,8 @@ export class VtdIommu implements VendorIommu {
    * PASID (or of every PASID) and issue PASID-cache + IOTLB invalidations for what changed; IOTLB → type 6
    * (PASID-based, page-selective or all of the PASID) when a PASID is given, else type 2 domain-selective.
    * Without one, everything becomes domain-selective (or, for an address range without PASID, a
-   * second-level page-selective IOTLB invalidation). The `archid` (a guest DID) is not used: host DIDs differ.
+   * second-level page-selective IOTLB invalidation). In legacy mode only IOTLB invalidations (type 2) are
+   * issued. The `archid` (a guest DID) is not used: host DIDs differ.
    */
   cacheInvalidate(domain: VendorDomain, device: number, info: CacheInvalidateInfo): void {
     const d = VtdIommu.domainOf(domain);
@@ -225,6 +232,15 @@ export class VtdIommu implements VendorIommu {
     const did = d.did;
     const pasidSel = info.granularity === 'pasid' && info.pasidInfo && info.pasidInfo.flags & InvalidateFlags.PASID ? info.pasidInfo.pasid : undefined;
     const out: QiDescriptor[] = [];
+    if (!this.driver.scalable) {
+      // Legacy mode has neither PASID caches nor PASID-tagged translations: IOTLB invalidation only.
+      if (info.cache & CacheType.IOTLB) {
+        const a = info.granularity === 'addr' ? info.addrInfo : undefined;
+        out.push(a ? iotlbRange(this.driver.caps, did, a.addr, a.granuleSize * a.nbGranules, (a.flags & InvalidateFlags.LEAF) !== 0) : iotlbDomain(did));
+      }
+      if (out.length > 0) this.driver.submit(out);
+      return;
+    }
     if (info.cache & CacheType.PASID) {
       if (s.bound) {
         if (pasidSel !== undefined) s.bound.refresh(pasidSel);
