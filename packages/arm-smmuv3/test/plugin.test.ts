@@ -233,4 +233,11 @@ describe('generic cache invalidation → native commands', () => {
     ]);
     expect(code(() => run({ version: 1, cache: 1, granularity: 'pasid', pasidInfo: { flags: 2, archid: 0x1_0000, pasid: 0 } }))).toBe('INVALIDATE_ARGUMENT');
   });
+
+  it('without ATS there is no ATC to invalidate: DEV_IOTLB issues nothing', () => {
+    const g = buildNestedGuest({ plugin: { model: { idr0: (DEFAULT_MODEL_IDR0 & ~(1 << 10)) >>> 0 } } });
+    const cmds = recordCommands(g.smmu);
+    g.iommu.cacheInvalidate(g.domain, g.device, { version: 1, cache: 2, granularity: 'pasid', pasidInfo: { flags: 1, archid: 0, pasid: 1 } });
+    expect(cmds).toEqual([]);
+  });
 });

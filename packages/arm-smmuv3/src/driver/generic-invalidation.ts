@@ -9,7 +9,7 @@
  * | IOTLB | addr | ARCHID given: CMD_TLBI_NH_VA (ASID = archid); else CMD_TLBI_NH_VAA; LEAF → Leaf = 1 |
  * | PASID | domain | CMD_CFGI_CD_ALL (the device's StreamID) |
  * | PASID | pasid | PASID given: CMD_CFGI_CD (SubstreamID, Leaf = 0: the L1CD too); else CMD_CFGI_CD_ALL |
- * | DEV_IOTLB | pasid / addr | CMD_ATC_INV (SSV and SubstreamID when PASID is given; the smallest aligned power-of-two span covering the range, or everything) |
+ * | DEV_IOTLB | pasid / addr | CMD_ATC_INV (SSV and SubstreamID when PASID is given; the smallest aligned power-of-two span covering the range, or everything); nothing without SMMU_IDR0.ATS (no device can hold an ATC entry) |
  *
  * A stage-2 paging domain maps IOTLB invalidations to CMD_TLBI_S2_IPA (addr) or CMD_TLBI_S12_VMALL; a
  * stage-1 paging domain to CMD_TLBI_NH_VA / NH_ASID with its own ASID. Every batch ends with CMD_SYNC.
@@ -34,6 +34,7 @@ export function atcInvSize(addr: number, size: number): number {
 
 /** The commands (without CMD_SYNC) for a checked generic invalidation. */
 export function genericInvalidationCommands(domain: SmmuV3Domain, sid: number, info: CacheInvalidateInfo, ril: boolean): Uint32Array[] {
+  const ats = domain.driver.caps.ats;
   const out: Uint32Array[] = [];
   if (info.cache & CacheType.IOTLB) out.push(...tlbCommands(domain, info, ril));
   if (info.cache & CacheType.PASID) {
@@ -44,7 +45,7 @@ export function genericInvalidationCommands(domain: SmmuV3Domain, sid: number, i
       out.push(encodeCommand({ name: 'CMD_CFGI_CD_ALL', fields: { StreamID: sid } }));
     }
   }
-  if (info.cache & CacheType.DEV_IOTLB) {
+  if (info.cache & CacheType.DEV_IOTLB && ats) {
     const sel = info.granularity === 'addr' ? info.addrInfo : info.pasidInfo;
     const withPasid = !!sel && (sel.flags & InvalidateFlags.PASID) !== 0;
     let size = ATC_INV_ALL;
