@@ -214,6 +214,37 @@ describe('a guest bound with bindPasidTable', () => {
 });
 
 describe('bind checks', () => {
+  it('checkBind reads the guest table but changes nothing, even when it rejects', () => {
+    const s = freshVtdScenario({ pluginOptions: { ecap: ecapWithout(EcapBit.SRS) }, pasids: [{ pasid: 0, options: {} }, { pasid: 4, options: { sre: true } }] });
+    const pool = () => Array.from(s.sparse.readBytes(0x100_0000, 0x100_0000)!);
+    const before = pool();
+    const submitted = s.vtd.driver.queue.submitted;
+    expect(errorCode(() => s.vtd.checkBind(s.domain.vendor, DEVICE, s.config))).toBe('CONFIG_UNSUPPORTED');
+    s.guestDriver.clearPasid(4);
+    const cleared = pool();
+    expect(errorCode(() => s.vtd.checkBind(s.domain.vendor, DEVICE, s.config))).toBeUndefined();
+    expect(pool()).toEqual(cleared);
+    expect(cleared).not.toEqual(before); // the guest's own invalidation did reach the host (domain-selective flushes)
+    expect(s.vtd.boundTable(DEVICE)).toBeUndefined();
+    expect(s.vtd.driver.queue.submitted).toBeGreaterThan(submitted);
+  });
+
+  it('installing the shadow ends with domain-selective PASID-cache and IOTLB invalidations', () => {
+    const s = freshVtdScenario();
+    s.iommu.bindPasidTable(s.domain, DEVICE, s.config);
+    const did = (s.domain.vendor as unknown as { did: number }).did;
+    expect(s.vtd.driver.queue.lastBatch).toEqual([
+      { type: 7, granularity: 'domain', did, pasid: 0 },
+      { type: 2, granularity: 'domain', drainWrites: false, drainReads: false, did, am: 0, ih: false, address: 0n },
+    ]);
+  });
+
+  it('page responses go out as page-group response descriptors (type 9)', () => {
+    const s = freshVtdScenario();
+    s.vtd.pageResponse(DEVICE, { pasid: 2, group: 17, code: 'invalid' });
+    expect(s.vtd.model.pageGroupResponses).toEqual([{ requesterId: DEVICE, pasid: 2, group: 17, last: true, code: 1 }]);
+  });
+
   it('rejects a config for another model (an SMMUv3 CD table) with CONFIG_MODEL', () => {
     const s = freshVtdScenario();
     expect(errorCode(() => s.iommu.bindPasidTable(s.domain, DEVICE, { ...s.config, model: IommuModel.ARM_SMMUV3, vendor: undefined }))).toBe('CONFIG_MODEL');
