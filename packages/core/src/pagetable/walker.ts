@@ -55,6 +55,22 @@ export const WalkStop = {
 /** One of {@link WalkStop}'s values. */
 export type WalkStopValue = (typeof WalkStop)[keyof typeof WalkStop];
 
+/** 2^n for n = 0..64: exact powers of two without calling `Math.pow` (slow with a variable exponent). */
+const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
+
+/**
+ * Index of the input bits `[shift, shift + bits)` given the input's halves (`hi` = bits 63:32, `lo` = bits
+ * 31:0): int32 shifts only, where `Math.floor(input / 2 ** shift) % 2 ** bits` would cost a `Math.pow` and a
+ * floating-point remainder per level.
+ */
+function indexOf(hi: number, lo: number, shift: number, bits: number): number {
+  let v: number;
+  if (shift >= 32) v = hi >>> (shift - 32);
+  else if (shift === 0) v = lo;
+  else v = (lo >>> shift) | (hi << (32 - shift));
+  return bits >= 32 ? v >>> 0 : v & ((1 << bits) - 1);
+}
+
 /**
  * Walks one stage from `root` for `input` (below 2^format.inputBits, else an `inputRange` fault) and the
  * {@link Access} mask `access`. Terminates after at most `format.levels` reads whatever memory holds.
@@ -69,15 +85,23 @@ export function walkStage(
 ): WalkStopValue {
   state.reset();
   state.depth = 0;
-  if (!(input >= 0 && input < 2 ** format.inputBits)) {
+  const inputBits = format.inputBits;
+  if (!(input >= 0 && input < (inputBits <= 64 ? POW2[inputBits]! : 2 ** inputBits))) {
     state.fault = 'inputRange';
     return WalkStop.FAULT;
   }
+  // Every index is a bit field of the input: split it once (exact for any integer below 2^64).
+  const hi = Math.floor(input / 0x1_0000_0000) >>> 0;
+  const lo = input >>> 0;
+  const shifts = format.shifts;
+  const indexBits = format.indexBits;
   let table = root;
   const entry = state.entry;
   for (let depth = 0; depth < format.levels; depth++) {
     state.depth = depth;
-    const index = Math.floor(input / 2 ** format.shifts[depth]!) % 2 ** format.indexBits[depth]!;
+    const shift = shifts[depth]!;
+    const bits = indexBits[depth]!;
+    const index = shift + bits <= 64 && bits <= 32 ? indexOf(hi, lo, shift, bits) : Math.floor(input / 2 ** shift) % 2 ** bits;
     const address = table + index * 8;
     state.entryAddress = address;
     if (!fetcher.fetch(address, depth, entry)) return WalkStop.FETCH;
@@ -99,8 +123,10 @@ export function walkStage(
       }
     }
     if (kind === EntryKind.LEAF) {
-      const size = 2 ** state.leafShift;
-      state.output = state.next + (input % size);
+      const leafShift = state.leafShift;
+      const size = leafShift <= 64 ? POW2[leafShift]! : 2 ** leafShift;
+      // input % size, without a floating-point remainder (exact: size is a power of two).
+      state.output = state.next + (input - Math.floor(input / size) * size);
       return WalkStop.OK;
     }
     table = state.next;
