@@ -35,6 +35,8 @@ export interface FuzzTarget {
 /** Loads a target by name (lazily, so a worker imports only its vendor). */
 export async function loadTarget(name: string): Promise<FuzzTarget> {
   switch (name) {
+    case 'smmuv3':
+      return (await import('./target-smmuv3.ts')).target;
     case 'example':
       return (await import('./target-example.ts')).target;
     default:
@@ -43,4 +45,4 @@ export async function loadTarget(name: string): Promise<FuzzTarget> {
 }
 
 /** Every target name. */
-export const TARGET_NAMES = ['example'] as const;
+export const TARGET_NAMES = ['smmuv3', 'example'] as const;
