@@ -1,5 +1,6 @@
 import { isIommuError } from '@viommu/core';
 import { decodeHelp, runDecode } from './commands/decode';
+import { demoHelp, runDemo } from './commands/demo';
 import { runTranslate, translateHelp } from './commands/translate';
 import { CliError } from './errors';
 import type { CliIo } from './io';
@@ -17,6 +18,7 @@ export interface Command {
 
 /** The commands, in help order. */
 export const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'the main job: nested translation with PASIDs on SMMUv3 and VT-d, bound through bindPasidTable', help: demoHelp, run: runDemo },
   translate: { summary: 'translate DMA requests against a memory dump and the IOMMU registers, showing every read', help: translateHelp, run: runTranslate },
   decode: { summary: 'decode a raw SMMUv3 or VT-d structure given as 64-bit words', help: decodeHelp, run: runDecode },
 };
