@@ -47,8 +47,23 @@ export interface RangeInvalidation {
   byIpa?: boolean;
 }
 
+/** 2^-n for n = 0..64: multiplying by it divides exactly, without `Math.pow` (slow with a variable exponent). */
+const INV_POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** -n);
+
+/** The map key of the page of size 2^shift holding `input`: its page number × 64 + shift. */
 function keyOf(input: number, shift: number): number {
-  return Math.floor(input / 2 ** shift) * 64 + shift;
+  const scale = shift <= 64 ? INV_POW2[shift]! : 2 ** -shift;
+  return Math.floor(input * scale) * 64 + shift;
+}
+
+/** The entry of a bucket covering `address`, trying each page size present. */
+function probe<E extends IotlbEntry>(b: Bucket<E>, address: number): E | undefined {
+  const shifts = b.shifts;
+  for (let i = 0; i < shifts.length; i++) {
+    const e = b.entries.get(keyOf(address, shifts[i]!));
+    if (e !== undefined) return e;
+  }
+  return undefined;
 }
 
 /** A bounded, tag-bucketed IOTLB. */
@@ -83,26 +98,24 @@ export class Iotlb<E extends IotlbEntry = IotlbEntry> {
     return b;
   }
 
-  private probe(b: Bucket<E> | undefined, address: number): E | undefined {
-    if (!b) return undefined;
-    const shifts = b.shifts;
-    for (let i = 0; i < shifts.length; i++) {
-      const s = shifts[i]!;
-      const e = b.entries.get(Math.floor(address / 2 ** s) * 64 + s);
-      if (e !== undefined) return e;
-    }
-    return undefined;
-  }
-
   /** The entry translating `address` under the tags (checking global entries of the domain too). */
   lookup(domainTag: number, subTag: number, address: number): E | undefined {
-    if (domainTag !== this.lastDomain || subTag !== this.lastSub) {
-      this.lastDomain = domainTag;
-      this.lastSub = subTag;
-      this.lastBucket = this.bucket(domainTag, subTag, false);
-      this.lastGlobal = subTag === GLOBAL_SUBTAG ? undefined : this.bucket(domainTag, GLOBAL_SUBTAG, false);
+    if (domainTag !== this.lastDomain || subTag !== this.lastSub) this.remember(domainTag, subTag);
+    const b = this.lastBucket;
+    if (b !== undefined) {
+      const e = probe(b, address);
+      if (e !== undefined) return e;
     }
-    return this.probe(this.lastBucket, address) ?? this.probe(this.lastGlobal, address);
+    const g = this.lastGlobal;
+    return g === undefined ? undefined : probe(g, address);
+  }
+
+  /** Memoises the buckets of a tag pair: lookups come in runs with the same tags. */
+  private remember(domainTag: number, subTag: number): void {
+    this.lastDomain = domainTag;
+    this.lastSub = subTag;
+    this.lastBucket = this.bucket(domainTag, subTag, false);
+    this.lastGlobal = subTag === GLOBAL_SUBTAG ? undefined : this.bucket(domainTag, GLOBAL_SUBTAG, false);
   }
 
   /** Inserts (or replaces) an entry; evicts the oldest entry when full. */
