@@ -148,7 +148,7 @@ function fromTlb(e: SmmuTlbEntry, key: number, access: number): PipelineSuccess 
   const need = permissionNeeded(access);
   if ((e.permitted & need) !== need) return undefined;
   const offset = key - e.input;
-  return { ok: true, output: e.output + offset, ipa: e.ipa + offset, pageShift: e.pageShift, permitted: e.permitted, cached: true };
+  return { ok: true, output: e.output + offset, ipa: e.ipa + offset, pageShift: e.pageShift, permitted: e.granted ?? e.permitted, cached: true };
 }
 
 /** log2 of the span of a leaf at architectural level `level` of a stage. */
@@ -178,6 +178,7 @@ function insertTlb(
     ipa: r.ipa - offset,
     pageShift: r.pageShift,
     permitted: r.cachePermitted,
+    granted: r.permitted,
     level: hasStage1 ? r.s1Level : r.s2Level,
     s1Level: r.s1Level,
     s2Level: r.s2Level,

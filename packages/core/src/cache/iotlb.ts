@@ -17,8 +17,16 @@ export interface IotlbEntry {
   output: number;
   /** log2 of the page size. */
   pageShift: number;
-  /** Permissions cached ({@link Perm} bits). */
+  /**
+   * Permissions a hit may serve ({@link Perm} bits): a format clears rights whose use still needs a walk
+   * (a write to a clean page needs a D update), so such an access misses and walks.
+   */
   permitted: number;
+  /**
+   * Permissions the translation grants, reported to the requester on a hit (defaults to `permitted`); may
+   * exceed `permitted` by the rights that still need a walk.
+   */
+  granted?: number;
   /** Architectural level of the leaf (for TTL-hinted and leaf-only invalidation); -1 unknown. */
   level: number;
   /** The IPA of the page (stage-1 output), for stage-2 invalidation by IPA. */

@@ -239,7 +239,7 @@ function walk(
     const hit = iotlb.lookup(did, subTag, input);
     // An entry lacking a right (or whose write would still need a D update) is re-walked, never faulted.
     if (hit && (hit.permitted & need) === need) {
-      return { ok: true, output: hit.output + (input - hit.input) + req.offset, pageShift: hit.pageShift, permitted: hit.permitted, cached: true };
+      return { ok: true, output: hit.output + (input - hit.input) + req.offset, pageShift: hit.pageShift, permitted: hit.granted ?? hit.permitted, cached: true };
     }
   }
   const translator = unit.translator;
@@ -255,6 +255,7 @@ function walk(
       output: result.output - (input - base),
       pageShift: result.pageShift,
       permitted: result.cachePermitted,
+      granted: result.permitted,
       level: hasStage1 ? result.s1Level : result.s2Level,
       ipa: result.ipa - (input - base),
       hasStage1,
