@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
 const here = new URL('.', import.meta.url);
-const TARGETS = ['smmuv3'];
+const TARGETS = ['smmuv3', 'vtd'];
 const PROPERTIES = ['isolation', 'coherence', 'structures'];
 
 let args;

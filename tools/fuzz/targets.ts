@@ -37,6 +37,8 @@ export async function loadTarget(name: string): Promise<FuzzTarget> {
   switch (name) {
     case 'smmuv3':
       return (await import('./target-smmuv3.ts')).target;
+    case 'vtd':
+      return (await import('./target-vtd.ts')).target;
     case 'example':
       return (await import('./target-example.ts')).target;
     default:
@@ -45,4 +47,4 @@ export async function loadTarget(name: string): Promise<FuzzTarget> {
 }
 
 /** Every target name. */
-export const TARGET_NAMES = ['smmuv3', 'example'] as const;
+export const TARGET_NAMES = ['smmuv3', 'vtd', 'example'] as const;
