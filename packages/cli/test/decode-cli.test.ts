@@ -3,50 +3,14 @@
  * directory — workspace packages taken from their sources, so no prior build of any package is needed and the
  * package's own dist/ is left alone for the build and check-package targets — then run with node.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DECODABLES } from '../src/decode/index';
+import { expectUsageError, useBundledCli } from './support/cli';
 
-let dir = '';
-let cli = '';
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'viommu-decode-'));
-  cli = join(dir, 'viommu.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('../src/cli.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@viommu/source'],
-    outfile: cli,
-    logLevel: 'silent',
-  });
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const cli = useBundledCli('decode');
 
 function viommu(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Exit status 2, nothing on stdout, one `viommu: …` line on stderr that matches `pattern`. */
-function expectUsageError(result: ReturnType<typeof viommu>, pattern: RegExp): void {
-  expect(result.status).toBe(2);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.split('\n').filter((l) => l !== '');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^viommu: /);
-  expect(lines[0]).toMatch(pattern);
+  return cli.run(args);
 }
 
 describe('viommu decode', () => {

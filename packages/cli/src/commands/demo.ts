@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { renderDemo } from '../demo/render';
 import { jsonSafe, type DemoVendorReport } from '../demo/report';
 import { runSmmuv3Demo } from '../demo/smmuv3';
+import { runVtdDemo } from '../demo/vtd';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
 
 const VENDORS: Record<string, () => DemoVendorReport> = {
   smmuv3: runSmmuv3Demo,
+  vtd: runVtdDemo,
 };
 
 /** `viommu demo --help`. */

@@ -6,6 +6,7 @@
  * row above.
  */
 import type { TraceEntry } from '@viommu/core';
+import { groupConfigReads } from './trace-text';
 
 const CELL_W = 190;
 const CELL_H = 54;
@@ -54,7 +55,10 @@ export function renderWalkSvg(trace: readonly TraceEntry[], options: SvgOptions 
   const configCols = new Map<number, number>();
   let configNext = 0;
   let currentS1Depth = s1Order[0] ?? 0;
-  trace.forEach((entry, order) => {
+  // A configuration structure read as several 64-bit words is one read, hence one cell.
+  const reads = groupConfigReads(trace);
+  const words = new Map(reads.map((r) => [r.entry, r.words]));
+  reads.forEach(({ entry }, order) => {
     if (entry.stage === 0) {
       cells.push({ row: 0, col: configNext++, entry, order });
       return;
@@ -117,7 +121,7 @@ export function renderWalkSvg(trace: readonly TraceEntry[], options: SvgOptions 
         `<rect x="${x}" y="${y}" width="${CELL_W - 4}" height="${CELL_H - 4}" rx="4" fill="${fill(e)}" stroke="#64748b"/>` +
         `<text x="${x + 6}" y="${y + 14}">#${c.order + 1} ${esc(what)}</text>` +
         `<text x="${x + 6}" y="${y + 28}">${esc(addr)}</text>` +
-        `<text x="${x + 6}" y="${y + 42}">= ${esc(hex(e.value))}</text>` +
+        `<text x="${x + 6}" y="${y + 42}">= ${esc((words.get(e) ?? [e.value]).slice(0, 2).map(hex).join(' '))}${(words.get(e)?.length ?? 1) > 2 ? ' …' : ''}</text>` +
         `</g>`,
     );
   }

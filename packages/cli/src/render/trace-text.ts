@@ -26,8 +26,8 @@ export function painter(colour: boolean): Painter {
   return { dim: wrap('2'), s1: wrap('36'), s2: wrap('32'), cfg: wrap('35'), ok: wrap('1;32'), bad: wrap('1;31') };
 }
 
-/** Merges the 64-bit-word entries of one configuration structure (consecutive, same label) into one. */
-function groupConfigReads(trace: readonly TraceEntry[]): { entry: TraceEntry; words: bigint[]; index: number }[] {
+/** Merges the 64-bit-word entries of one configuration structure (consecutive, same label) into one read. */
+export function groupConfigReads(trace: readonly TraceEntry[]): { entry: TraceEntry; words: bigint[]; index: number }[] {
   const out: { entry: TraceEntry; words: bigint[]; index: number }[] = [];
   trace.forEach((e, index) => {
     const last = out.at(-1);
