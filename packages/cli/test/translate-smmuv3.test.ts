@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { XMLValidator } from 'fast-xml-parser';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { elfCoreFromMemory } from '../../core/test/support/elf-writer';
@@ -84,6 +85,10 @@ describe('viommu translate --iommu smmuv3', () => {
     expect(r.stdout).toMatch(/→ 0x[0-9a-f]+ {2}\(page 2097152 bytes/);
     expect(r.stdout).toMatch(/stage 1 L\d/);
     expect(r.stdout).toMatch(/stage 2 L\d .*for the stage-1 table fetch/);
+    const text = readFileSync(svg, 'utf8');
+    expect(XMLValidator.validate(text)).toBe(true);
+    const reads = r.stdout.split('\n').filter((l) => /^\s+\d+\. /.test(l)).length;
+    expect(text.match(/<g class="cell"/g)).toHaveLength(reads);
   });
 
   it('rejects wrong register combinations and bad values with exit 2 and one line', () => {
