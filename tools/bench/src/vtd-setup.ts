@@ -39,7 +39,7 @@ const GUEST_DATA = 0x400_0000; // GPA of the data pages the first level maps
 const HOST_POOL = 0x10_0000;
 const HOST_DATA = 0x8000_0000; // HPA of the data pages of a first-level-only setup (never backed)
 
-/** A programmed unit and the addresses it translates. */
+/** A programmed unit and the tables it translates through. */
 export interface VtdSetup {
   readonly model: VtdModel;
   readonly memory: SparseMemory;
