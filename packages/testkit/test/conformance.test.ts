@@ -23,6 +23,14 @@ describe('the suite catches broken plugins', () => {
     expect(problems.some((p) => p.includes('outside host-owned structures'))).toBe(true);
   });
 
+  it('isolation reports an IOTLB that ignores the PASID (one PASID answered from another\'s entry)', () => {
+    const broken = createExamplePlugin({ ignorePasidTag: true });
+    const { scenario: s, env } = buildScenario({ name: 'untagged', plugin: broken, foreignModelId: 1, createScenario: (e) => createExampleScenario(broken, e) }, 1);
+    s.iommu.bindPasidTable(s.domain, s.device, s.config);
+    const problems = checkIsolation(s, env, [], sampleRequests(s));
+    expect(problems.some((p) => p.includes('differs from uncached'))).toBe(true);
+  });
+
   it('coherence reports a guest driver that forgets to invalidate', () => {
     const { scenario: s } = buildScenario({ name: 'lazy', plugin, foreignModelId: 1, createScenario: (e) => createExampleScenario(plugin, e) }, 1);
     s.iommu.bindPasidTable(s.domain, s.device, s.config);

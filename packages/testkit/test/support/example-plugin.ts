@@ -2,8 +2,8 @@
  * A minimal but complete vendor plugin over core's test-only toy format, used to test the testkit itself:
  * a guest PASID table of 8-byte entries (bit 0 valid, bits 51:12 stage-1 root GPA) read through stage 2,
  * toy stage 1 over toy stage 2, an IOTLB tagged by domain and PASID, and a 6-word fault record.
- * `brokenIsolation` makes it read the PASID table as if its GPA were a host address — the bug the isolation
- * property exists to catch.
+ * `brokenIsolation` makes it read the PASID table as if its GPA were a host address, and `ignorePasidTag` makes
+ * its IOTLB ignore the PASID — bugs the isolation property exists to catch.
  */
 import {
   Access,
@@ -82,7 +82,7 @@ function walkReason(f: TranslationFault): FaultReason {
   return 'pte-fetch';
 }
 
-export function createExamplePlugin(options: { brokenIsolation?: boolean } = {}): VendorPlugin {
+export function createExamplePlugin(options: { brokenIsolation?: boolean; ignorePasidTag?: boolean } = {}): VendorPlugin {
   const plugin: VendorPlugin = {
     model: 'example',
     modelId: EXAMPLE_MODEL_ID,
@@ -157,7 +157,7 @@ export function createExamplePlugin(options: { brokenIsolation?: boolean } = {})
           const address = Number(addrBig);
           if (dev.domain.type === 'identity') return { ok: true, output: address, pageShift: 12, permitted: 63, cached: false };
           const pasid = req.pasid ?? 0;
-          const subTag = dev.table ? pasid : GLOBAL_SUBTAG;
+          const subTag = dev.table && !options.ignorePasidTag ? pasid : GLOBAL_SUBTAG;
           if (!opts.uncached && !opts.trace) {
             const hit = iotlb.lookup(dev.domain.id, subTag, address);
             if (hit) {
@@ -240,7 +240,8 @@ export function createExampleScenario(plugin: VendorPlugin, env: ScenarioEnv): S
     guestMemory.write64(table + p * 8, Math.floor(b.root / 2 ** 32), (b.root >>> 0) | 1);
   }
   const dataBase = GUEST_RAM.base + GUEST_RAM.size / 2;
-  const mappings = pasids.map((p, i) => ({ pasid: p, gva: 0x10_0000 * (i + 1), gpa: dataBase + 0x10_0000 * i, size: 0x4000, write: true }));
+  // Every PASID maps the same GVA to its own pages: an entry cached for one must never answer another.
+  const mappings = pasids.map((p, i) => ({ pasid: p, gva: 0x10_0000, gpa: dataBase + 0x10_0000 * i, size: 0x4000, write: true }));
   for (const m of mappings) builders.get(m.pasid)!.map(m.gva, m.gpa, m.size, { read: true, write: true, user: true });
   const builderOf = (p: number | undefined) => builders.get(p ?? 0)!;
   return {
