@@ -8,6 +8,15 @@
 /** 2^32, the weight of the high half. */
 export const TWO_POW_32 = 0x1_0000_0000;
 
+// 2^n for n = 0..64: V8 compiles `2 ** n` with a variable `n` to a Math.pow call, which costs as much as a
+// memory read in the per-translation paths that use these helpers (alignDown on every IOTLB fill).
+const POW2 = Float64Array.from({ length: 65 }, (_, n) => 2 ** n);
+
+/** 2^n: from the table for integers 0..64, else `2 ** n` (the same value either way). */
+function pow2(n: number): number {
+  return POW2[n] ?? 2 ** n;
+}
+
 /** Largest integer a JS number represents exactly, 2^53 − 1. */
 export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 
@@ -72,7 +81,7 @@ export function bitsOfHalves(hi: number, lo: number, bit: number, width: number)
     const inWord = pos & 31;
     const take = Math.min(32 - inWord, width - got);
     const chunk = (word >>> inWord) & mask32(take);
-    result += (chunk >>> 0) * 2 ** got;
+    result += (chunk >>> 0) * pow2(got);
     got += take;
   }
   return result;
@@ -89,7 +98,7 @@ export function bitOfHalves(hi: number, lo: number, n: number): number {
  */
 export function truncateBits(value: number, n: number): number {
   if (n >= 53) return value;
-  const m = 2 ** n;
+  const m = pow2(n);
   return value - Math.floor(value / m) * m;
 }
 
@@ -98,7 +107,7 @@ export function truncateBits(value: number, n: number): number {
  */
 export function alignDown(value: number, n: number): number {
   if (n <= 0) return value;
-  const m = 2 ** n;
+  const m = pow2(n);
   return Math.floor(value / m) * m;
 }
 
