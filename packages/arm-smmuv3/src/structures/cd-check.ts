@@ -74,7 +74,16 @@ function illegal(reason: CdIllegalReason, detail = ''): CdIllegal {
 }
 
 /** TxSZ range for VMSAv8-64 [SPEC 5.4 T0SZ, CDTxSZInvalid()]: max 39; min 12 with 52-bit VAs and (64KB or DS), else 16. */
-export function stage1TxszRange(granuleBits: GranuleBits | undefined, ds: boolean, vax: number): { readonly min: number; readonly max: number } {
+export function stage1TxszRange(
+  granuleBits: GranuleBits | undefined,
+  ds: boolean,
+  vax: number,
+): {
+  /** Smallest legal TxSZ (largest VA space): 12 with 52-bit VAs (SMMU_IDR5.VAX) and 64KB or DS, else 16. */
+  readonly min: number;
+  /** Largest legal TxSZ: always 39 (a 25-bit VA space). */
+  readonly max: number;
+} {
   const wide = vax !== 0 && (granuleBits === 16 || ds);
   return { min: wide ? 12 : 16, max: 39 };
 }

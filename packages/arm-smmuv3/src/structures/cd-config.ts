@@ -95,22 +95,39 @@ export interface CdConfig {
  * Why a CD is ILLEGAL (C_BAD_CD, event 0x0A) [SPEC 5.4.2], in the order CdIllegal() checks them.
  */
 export const CD_ILLEGAL_REASONS = {
+  /** CD.V [31] is 0. Checked first; every other field is ignored. */
   V_ZERO: 'CD.V == 0',
+  /** CD.S [44] asks for stall faults but the STE forbids them (STE.S1STALLD == 1). */
   STALL_DISABLED_BY_STE: 'CD.S == 1 but STE.S1STALLD == 1',
+  /** CD.A [46] is 0 (RAZ/WI on terminate) on an SMMU that must abort terminated transactions (TERM_MODEL == 1). */
   ABORT_REQUIRED: 'CD.A == 0 but SMMU_IDR0.TERM_MODEL == 1',
+  /** CD.S == 1 on an SMMU that cannot stall (STALL_MODEL == 0b01). */
   STALL_UNSUPPORTED: 'CD.S == 1 but SMMU_IDR0.STALL_MODEL == 0b01',
+  /** CD.S == 0 on an SMMU that always stalls (STALL_MODEL == 0b10). */
   STALL_FORCED: 'CD.S == 0 but SMMU_IDR0.STALL_MODEL == 0b10',
+  /** CD.ENDI [15] selects a table endianness SMMU_IDR0.TTENDIAN lacks. */
   ENDI_UNSUPPORTED: 'CD.ENDI selects an endianness SMMU_IDR0.TTENDIAN does not support',
+  /** CD.AA64 [41] == 0 (VMSAv8-32 LPAE) without SMMU_IDR0.TTF[0], or under an EL2-E2H StreamWorld. */
   AA32_UNSUPPORTED: 'CD.AA64 == 0 without SMMU_IDR0.TTF[0], or with StreamWorld EL2-E2H',
+  /** CD.AA64 == 1 (VMSAv8-64) without SMMU_IDR0.TTF[1], or over a VMSAv8-32 LPAE stage 2. */
   AA64_UNSUPPORTED: 'CD.AA64 == 1 without SMMU_IDR0.TTF[1], or over a VMSAv8-32 LPAE stage 2',
+  /** CD.HA [43] / HD [42] request hardware Access flag / dirty updates SMMU_IDR0.HTTU does not offer. */
   HTTU_UNSUPPORTED: 'CD.HA/HD set without the SMMU_IDR0.HTTU support',
+  /** CD.HAFT [67] (hardware Access flag for table descriptors) set without CD.HA. */
   HAFT_WITHOUT_HA: 'CD.HAFT == 1 with CD.HA == 0 (SMMU_IDR0.HTTU == 0b11)',
+  /** CD.ASID [63:48] uses its upper byte on an SMMU with 8-bit ASIDs (SMMU_IDR0.ASID16 == 0). */
   ASID_16BIT: 'CD.ASID[15:8] != 0 but SMMU_IDR0.ASID16 == 0',
+  /** T0SZ [5:0] outside the legal range (see {@link stage1TxszRange}) while TTB0 walks are enabled. */
   T0SZ_RANGE: 'T0SZ outside 16 (12 with 52-bit VAs)..39 with EPD0 == 0',
+  /** T1SZ [21:16] outside the legal range while TTB1 walks are enabled. */
   T1SZ_RANGE: 'T1SZ outside 16 (12 with 52-bit VAs)..39 with EPD1 == 0',
+  /** TG0 [7:6] is reserved or names a granule SMMU_IDR5 lacks, while TTB0 walks are enabled. */
   TG0_UNSUPPORTED: 'TG0 reserved or unsupported by SMMU_IDR5 with EPD0 == 0',
+  /** TTB0 [119:68] lies beyond the effective IPS (or 48 bits for 4KB/16KB granules without DS). */
   TTB0_RANGE: 'TTB0 beyond the effective IPS, or beyond 48 bits with a 4KB/16KB granule and DS == 0',
+  /** TG1 [23:22] is reserved or names a granule SMMU_IDR5 lacks, while TTB1 walks are enabled (TG1 encodes differently from TG0). */
   TG1_UNSUPPORTED: 'TG1 reserved or unsupported by SMMU_IDR5 with EPD1 == 0',
+  /** TTB1 [183:132] lies beyond the effective IPS (or 48 bits for 4KB/16KB granules without DS). */
   TTB1_RANGE: 'TTB1 beyond the effective IPS, or beyond 48 bits with a 4KB/16KB granule and DS == 0',
 } as const;
 

@@ -23,10 +23,22 @@ export const L1CD_BYTES = 8;
 
 /** The first fetch of a CD lookup. */
 export type CdFetchPlan =
-  /** Read the CD here. */
-  | { readonly ok: true; readonly kind: 'cd'; readonly address: number }
-  /** Read the L1CD here, then call {@link cdAddressFromL1Cd}. */
-  | { readonly ok: true; readonly kind: 'l1cd'; readonly address: number }
+  | {
+      /** Discriminant: the lookup can proceed. */
+      readonly ok: true;
+      /** Read the CD at `address`: the table is a single CD, linear, or this is its level-2 entry. */
+      readonly kind: 'cd';
+      /** Address of the 64-byte CD (an IPA when the STE's `contextPtrIsIpa`, else a PA). */
+      readonly address: number;
+    }
+  | {
+      /** Discriminant: the lookup can proceed. */
+      readonly ok: true;
+      /** Read the L1CD at `address`, then call {@link cdAddressFromL1Cd}. */
+      readonly kind: 'l1cd';
+      /** Address of the 8-byte L1CD (an IPA when the STE's `contextPtrIsIpa`, else a PA). */
+      readonly address: number;
+    }
   | CdLookupFault;
 
 /**
@@ -37,13 +49,33 @@ export type CdFetchPlan =
  * - `F_CD_FETCH`: the L1CD read was an external abort (only from {@link locateCd}).
  */
 export type CdLookupFault =
-  | { readonly ok: false; readonly fault: 'C_BAD_SUBSTREAMID'; readonly reason: 'SSID_OUT_OF_RANGE' | 'L1CD_INVALID' | 'L2PTR_OUT_OF_RANGE' }
-  | { readonly ok: false; readonly fault: 'C_BAD_STE' }
-  | { readonly ok: false; readonly fault: 'F_CD_FETCH'; readonly fetchAddress: number };
+  | {
+      /** Discriminant: the lookup stopped with a fault. */
+      readonly ok: false;
+      /** C_BAD_SUBSTREAMID (0x08) [SPEC 7.3.9]. */
+      readonly fault: 'C_BAD_SUBSTREAMID';
+      /** Which C_BAD_SUBSTREAMID condition, as listed on {@link CdLookupFault}. */
+      readonly reason: 'SSID_OUT_OF_RANGE' | 'L1CD_INVALID' | 'L2PTR_OUT_OF_RANGE';
+    }
+  | {
+      /** Discriminant: the lookup stopped with a fault. */
+      readonly ok: false;
+      /** C_BAD_STE (0x04) [SPEC 7.3.5]: S1ContextPtr indexes beyond the OAS (or the IAS when it is an IPA). */
+      readonly fault: 'C_BAD_STE';
+    }
+  | {
+      /** Discriminant: the lookup stopped with a fault. */
+      readonly ok: false;
+      /** F_CD_FETCH (0x09) [SPEC 7.3.10]: the L1CD read returned an external abort. */
+      readonly fault: 'F_CD_FETCH';
+      /** Address of the L1CD whose read returned an external abort. */
+      readonly fetchAddress: number;
+    };
 
 /** Where a CD is. */
 export type CdLocation =
   | {
+      /** Discriminant: the CD was located. */
       readonly ok: true;
       /** Address of the CD (an IPA when `contextPtrIsIpa`). */
       readonly address: number;

@@ -17,20 +17,35 @@ import { COMMAND_OPCODES, commandName, type CommandName } from './command-opcode
 
 /** Why a command raises CERROR_ILL on this model's Non-secure Command queue. */
 export const COMMAND_ILLEGAL_REASONS = {
+  /** The opcode is Reserved or IMPLEMENTATION DEFINED [SPEC 4.1.1]. */
   RESERVED_OPCODE: 'Reserved or IMPLEMENTATION DEFINED opcode',
+  /** A Secure-world command (CMD_TLBI_EL3_*, CMD_TLBI_S_*, CMD_TLBI_SNH_ALL) on the Non-secure queue. */
   SECURE_QUEUE_ONLY: 'command valid only on the Secure Command queue',
+  /** A command for a feature this model does not implement (VMS/MPAM, DPT). */
   FEATURE_NOT_IMPLEMENTED: 'command for a feature this SMMU does not implement (VMS/MPAM, DPT)',
+  /** A stage 1 command (CMD_CFGI_CD*, CMD_TLBI_NH_*) on an SMMU without stage 1 (SMMU_IDR0.S1P == 0). */
   STAGE1_NOT_IMPLEMENTED: 'stage 1 command but SMMU_IDR0.S1P == 0',
+  /** A stage 2 command (CMD_TLBI_S2_IPA, CMD_TLBI_S12_VMALL) on an SMMU without stage 2 (SMMU_IDR0.S2P == 0). */
   STAGE2_NOT_IMPLEMENTED: 'stage 2 command but SMMU_IDR0.S2P == 0',
+  /** A CMD_TLBI_EL2_* command on an SMMU without EL2 support (SMMU_IDR0.Hyp == 0). */
   HYP_NOT_IMPLEMENTED: 'EL2 command but SMMU_IDR0.Hyp == 0',
+  /** CMD_ATC_INV on an SMMU without ATS (SMMU_IDR0.ATS == 0). */
   ATS_NOT_IMPLEMENTED: 'CMD_ATC_INV but SMMU_IDR0.ATS == 0',
+  /** CMD_PRI_RESP on an SMMU without PRI (SMMU_IDR0.PRI == 0). */
   PRI_NOT_IMPLEMENTED: 'CMD_PRI_RESP but SMMU_IDR0.PRI == 0',
+  /** CMD_RESUME or CMD_STALL_TERM on an SMMU that cannot stall (STALL_MODEL == 0b01). */
   STALL_NOT_SUPPORTED: 'CMD_RESUME / CMD_STALL_TERM but SMMU_IDR0.STALL_MODEL == 0b01',
+  /** SSec [10] == 1 (a Secure StreamID) on the Non-secure Command queue. */
   SSEC_ON_NON_SECURE_QUEUE: 'SSec == 1 on the Non-secure Command queue',
+  /** A RES0 bit of the command is set [SPEC 4.1.5]; the message names the bit range. */
   RESERVED_FIELD: 'a RES0 field is non-zero',
+  /** A TLBI with TG != 0 but NUM, SCALE and TTL all 0, a Reserved combination [SPEC 4.4.1.1]. */
   TLBI_RANGE_RESERVED: 'TG != 0 with NUM == 0, SCALE == 0 and TTL == 0 (Reserved combination)',
+  /** A TLBI with TG = 16KB and TTL = 0b01 (level 1 hint) without SMMU_IDR5.DS [SPEC 4.4.1.1]. */
   TLBI_TTL_RESERVED: 'TG == 16KB with TTL == 0b01 without SMMU_IDR5.DS',
+  /** CMD_SYNC with CS [13:12] == 0b11 (Reserved). */
   SYNC_CS_RESERVED: 'CMD_SYNC with CS == 0b11',
+  /** CMD_PRI_RESP with Resp [77:76] == 0b11 (Reserved). */
   PRI_RESP_RESERVED: 'CMD_PRI_RESP with Resp == 0b11',
 } as const;
 
@@ -67,7 +82,12 @@ export interface IllegalCommand {
 
 /** A command as {@link encodeCommand} takes it: a name and (possibly partial) fields; missing fields are zero. */
 export type CommandInput = {
-  [C in DecodedCommandName]: { readonly name: C; readonly fields?: Partial<CommandFieldValues<C>> };
+  [C in DecodedCommandName]: {
+    /** The command, e.g. `CMD_TLBI_NH_VA`; selects the opcode and the field layout. */
+    readonly name: C;
+    /** Field values by spec name (without Opcode); `bigint` for VA `Address`. Missing fields encode as 0. */
+    readonly fields?: Partial<CommandFieldValues<C>>;
+  };
 }[DecodedCommandName];
 
 const SECURE_ONLY = new Set<CommandName>([

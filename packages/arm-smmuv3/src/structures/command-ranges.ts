@@ -25,7 +25,12 @@ export function tlbiRange(fields: { readonly TG: number; readonly NUM: number; r
 }
 
 /** The StreamIDs a CMD_CFGI_STE_RANGE covers: 2^(Range+1) aligned StreamIDs; Range == 31 covers all (CMD_CFGI_ALL). */
-export function cfgiSteRange(fields: { readonly StreamID: number; readonly Range: number }): { readonly first: number; readonly count: number } {
+export function cfgiSteRange(fields: { readonly StreamID: number; readonly Range: number }): {
+  /** Lowest StreamID covered: StreamID aligned down to 2^(Range+1). */
+  readonly first: number;
+  /** Number of StreamIDs covered: 2^(Range+1), 2^32 for Range 31. */
+  readonly count: number;
+} {
   const size = 2 ** Math.min(fields.Range + 1, 32);
   return { first: Math.floor(fields.StreamID / size) * size, count: size };
 }

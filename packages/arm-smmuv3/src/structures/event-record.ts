@@ -32,24 +32,43 @@ const TRANSLATION = [...HEADER, EV_STAG, EV_STALL, EV_PNU, EV_IND, EV_RNW, EV_S2
 
 /** The fields each event type carries [SPEC 7.3.2–7.3.20]. */
 export const EVENT_FIELD_SETS = {
+  /** F_UUT (0x01) [SPEC 7.3.2]: unsupported upstream transaction; header, access type and InputAddr. */
   F_UUT: [...HEADER, EV_PNU, EV_IND, EV_RNW, EV_INPUT_ADDR],
+  /** C_BAD_STREAMID (0x02) [SPEC 7.3.3]: header only (Type, SSV, SubstreamID, StreamID). */
   C_BAD_STREAMID: HEADER,
+  /** F_STE_FETCH (0x03) [SPEC 7.3.4]: header and the FetchAddr of the STE or L1STD. */
   F_STE_FETCH: [...HEADER, EV_FETCH_ADDR],
+  /** C_BAD_STE (0x04) [SPEC 7.3.5]: header only. */
   C_BAD_STE: HEADER,
+  /** F_BAD_ATS_TREQ (0x05) [SPEC 7.3.6]: header only (the ATS request fields are not decoded). */
   F_BAD_ATS_TREQ: HEADER,
+  /** F_STREAM_DISABLED (0x06) [SPEC 7.3.7]: Type and StreamID. */
   F_STREAM_DISABLED: [EV_TYPE, EV_STREAM_ID],
+  /** F_TRANSL_FORBIDDEN (0x07) [SPEC 7.3.8]: Type, StreamID, RnW and InputAddr. */
   F_TRANSL_FORBIDDEN: [EV_TYPE, EV_STREAM_ID, EV_RNW, EV_INPUT_ADDR],
+  /** C_BAD_SUBSTREAMID (0x08) [SPEC 7.3.9]: Type, StreamID and the (always valid) SubstreamID. */
   C_BAD_SUBSTREAMID: [EV_TYPE, EV_SUBSTREAM_ID_ALWAYS, EV_STREAM_ID],
+  /** F_CD_FETCH (0x09) [SPEC 7.3.10]: header and the FetchAddr of the CD or L1CD. */
   F_CD_FETCH: [...HEADER, EV_FETCH_ADDR],
+  /** C_BAD_CD (0x0A) [SPEC 7.3.11]: header only. */
   C_BAD_CD: HEADER,
+  /** F_WALK_EABT (0x0B) [SPEC 7.3.12]: header, access type, stage, CLASS, InputAddr and the descriptor FetchAddr. */
   F_WALK_EABT: [...HEADER, EV_PNU, EV_IND, EV_RNW, EV_S2, EV_CLASS, EV_INPUT_ADDR, EV_FETCH_ADDR],
+  /** F_TRANSLATION (0x10) [SPEC 7.3.13]: the translation-fault fields (stall, access, stage, CLASS, InputAddr, IPA). */
   F_TRANSLATION: TRANSLATION,
+  /** F_ADDR_SIZE (0x11) [SPEC 7.3.14]: as F_TRANSLATION. */
   F_ADDR_SIZE: TRANSLATION,
+  /** F_ACCESS (0x12) [SPEC 7.3.15]: as F_TRANSLATION. */
   F_ACCESS: TRANSLATION,
+  /** F_PERMISSION (0x13) [SPEC 7.3.16]: as F_TRANSLATION plus TTRnW. */
   F_PERMISSION: [...TRANSLATION, EV_TTRNW],
+  /** F_TLB_CONFLICT (0x20) [SPEC 7.3.17]: header, access type, stage, InputAddr and IPA. */
   F_TLB_CONFLICT: [...HEADER, EV_PNU, EV_IND, EV_RNW, EV_S2, EV_INPUT_ADDR, EV_IPA],
+  /** F_CFG_CONFLICT (0x21) [SPEC 7.3.18]: header only. */
   F_CFG_CONFLICT: HEADER,
+  /** E_PAGE_REQUEST (0x24) [SPEC 7.3.19]: header only (the PRI request fields are not decoded). */
   E_PAGE_REQUEST: HEADER,
+  /** F_VMS_FETCH (0x25) [SPEC 7.3.20]: header and the FetchAddr of the VMS. */
   F_VMS_FETCH: [...HEADER, EV_FETCH_ADDR],
 } as const satisfies Record<EventName, readonly unknown[]>;
 
@@ -76,6 +95,7 @@ export interface UnknownEventRecord {
   readonly code: number;
 }
 
+/** The field names of event type `E`: the keys its layout accepts. */
 type LayoutNames<E extends EventName> = (typeof EVENT_FIELD_SETS)[E][number]['name'];
 
 /** The layout of each event type (256 bits). */

@@ -6,7 +6,12 @@
 import type { FieldSpec } from '@viommu/core';
 
 /** The decoded type of one field: `bigint` when the spec declares it `big`, else `number`. */
-export type FieldValueOf<F> = F extends { readonly big: true } ? bigint : number;
+export type FieldValueOf<F> = F extends {
+  /** Matches field specs declared `big: true` (wider than 53 bits once shifted). */
+  readonly big: true;
+}
+  ? bigint
+  : number;
 
 /**
  * The decoded values of a field table, keyed by field name, each typed `number` or `bigint` as

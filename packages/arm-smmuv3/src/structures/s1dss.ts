@@ -48,15 +48,37 @@ export type BadSubstreamReason = 'STAGE1_DISABLED' | 'SUBSTREAMS_UNSUPPORTED' | 
 
 /** What to do with a transaction once its (legal) STE is known. */
 export type SubstreamDecision =
-  /** Config 0b0xx: terminate silently, no event. */
-  | { readonly action: 'abort' }
-  /** Stage 1 does not translate (Config 0b1x0, or S1DSS bypass): the input goes to stage 2 (or out) as is. */
-  | { readonly action: 'no-stage1' }
-  /** Fetch the CD at this index of the CD table (0 for a single CD). */
-  | { readonly action: 'translate'; readonly cdIndex: number }
-  /** Terminate and record this event. */
-  | { readonly action: 'terminate'; readonly fault: 'F_STREAM_DISABLED' }
-  | { readonly action: 'terminate'; readonly fault: 'C_BAD_SUBSTREAMID'; readonly reason: BadSubstreamReason };
+  | {
+      /** Config 0b0xx: terminate silently, no event. */
+      readonly action: 'abort';
+    }
+  | {
+      /** Stage 1 does not translate (Config 0b1x0, or S1DSS bypass): the input goes to stage 2 (or out) as is. */
+      readonly action: 'no-stage1';
+    }
+  | {
+      /** Stage 1 translates with a CD from the CD table. */
+      readonly action: 'translate';
+      /** Index of the CD to fetch: the SubstreamID, or 0 for non-substream traffic and single-CD tables. */
+      readonly cdIndex: number;
+    }
+  | {
+      /** Terminate the transaction and record `fault`. */
+      readonly action: 'terminate';
+      /**
+       * F_STREAM_DISABLED (0x06) [SPEC 7.3.7]: non-substream traffic with S1DSS = Terminate, or SubstreamID 0
+       * with S1DSS = Substream0.
+       */
+      readonly fault: 'F_STREAM_DISABLED';
+    }
+  | {
+      /** Terminate the transaction and record `fault`. */
+      readonly action: 'terminate';
+      /** C_BAD_SUBSTREAMID (0x08) [SPEC 7.3.9]: the SubstreamID cannot be used with this STE. */
+      readonly fault: 'C_BAD_SUBSTREAMID';
+      /** Which C_BAD_SUBSTREAMID rule failed. */
+      readonly reason: BadSubstreamReason;
+    };
 
 /** Largest SubstreamID the architecture can express (20 bits). */
 export const MAX_SUBSTREAM_ID = 0xfffff;

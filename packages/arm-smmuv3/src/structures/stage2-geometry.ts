@@ -56,11 +56,32 @@ export type Stage2GeometryProblem = 'S2T0SZ_RANGE' | 'S2SL0_INCONSISTENT';
 
 /** Result of {@link checkStage2Geometry}. */
 export type Stage2GeometryCheck =
-  | { readonly ok: true; readonly geometry: Stage2Geometry }
-  | { readonly ok: false; readonly problem: Stage2GeometryProblem; readonly message: string };
+  | {
+      /** Discriminant: S2T0SZ, S2SL0 and S2TG are consistent. */
+      readonly ok: true;
+      /** The stage 2 walk geometry they select. */
+      readonly geometry: Stage2Geometry;
+    }
+  | {
+      /** Discriminant: the STE is ILLEGAL (C_BAD_STE) [SPEC 5.2.2]. */
+      readonly ok: false;
+      /** Which rule failed; also a {@link SteIllegalReason}. */
+      readonly problem: Stage2GeometryProblem;
+      /** A readable explanation with the offending values. */
+      readonly message: string;
+    };
 
 /** The S2T0SZ range the SMMU accepts for VMSAv8-64 stage 2 (SMMU_IDR3.STT = 0) [SPEC 5.2 S2T0SZ]. */
-export function stage2T0szRange(granuleBits: GranuleBits, ds: boolean, iasBits: number): { readonly min: number; readonly max: number } {
+export function stage2T0szRange(
+  granuleBits: GranuleBits,
+  ds: boolean,
+  iasBits: number,
+): {
+  /** Smallest legal S2T0SZ (largest IPA space): MAX(12 for 64KB or DS else 16, 64 − IAS). */
+  readonly min: number;
+  /** Largest legal S2T0SZ: always 39 (a 25-bit IPA space). */
+  readonly max: number;
+} {
   const floor = granuleBits === 16 || ds ? 12 : 16;
   return { min: Math.max(floor, 64 - iasBits), max: 39 };
 }

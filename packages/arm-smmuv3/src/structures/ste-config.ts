@@ -168,26 +168,47 @@ export interface SteConfig {
  * The value is a one-line description naming the fields involved.
  */
 export const STE_ILLEGAL_REASONS = {
+  /** STE.V [0] is 0: the StreamID has no configuration. Checked first; every other field is ignored. */
   V_ZERO: 'STE.V == 0',
+  /** Config enables stage 1 (0b101 or 0b111) on an SMMU without stage 1 (SMMU_IDR0.S1P == 0). */
   STAGE1_NOT_IMPLEMENTED: 'Config == 0b1x1 but SMMU_IDR0.S1P == 0',
+  /** Config enables stage 2 (0b110 or 0b111) on an SMMU without stage 2 (SMMU_IDR0.S2P == 0). */
   STAGE2_NOT_IMPLEMENTED: 'Config == 0b11x but SMMU_IDR0.S2P == 0',
+  /** EATS == 0b10 (split-stage ATS) outside its only legal use: nested Config, S2S == 0 and SMMU_IDR0.NS1ATS == 0. */
   EATS_SPLIT_STAGE: 'EATS == 0b10 (split-stage ATS) needs Config == 0b111, S2S == 0 and SMMU_IDR0.NS1ATS == 0',
+  /** EATS == 0b01 (full ATS) with S2S == 1 (stall stage 2 faults) while stage 2 is enabled. */
   EATS_FULL_WITH_STALL: 'EATS == 0b01 (full ATS) with S2S == 1 and stage 2 enabled',
+  /** STRW [95:94] holds a reserved encoding (0bx1 on the Non-secure side); ignored for Config 0b11x. */
   STRW_RESERVED: 'STRW == 0bx1 (reserved) where STRW is used',
+  /** S1STALLD == 1 (forbid CD.S stalls) on an SMMU whose stall model is not configurable. */
   S1STALLD_NOT_CONFIGURABLE: 'S1STALLD == 1 but SMMU_IDR0.STALL_MODEL != 0b00',
+  /** S1CDMax [63:59] asks for more SubstreamID bits than SMMU_IDR1.SSIDSIZE provides. */
   S1CDMAX_RANGE: 'S1CDMax > SMMU_IDR1.SSIDSIZE',
+  /** S1Fmt [5:4] selects a 2-level CD table on an SMMU without SMMU_IDR0.CD2L. */
   S1FMT_TWO_LEVEL_UNSUPPORTED: 'S1Fmt selects a 2-level CD table but SMMU_IDR0.CD2L == 0',
+  /** S1ContextPtr [55:6] lies beyond the address size it is interpreted in (PA: OAS; IPA when nested: IAS). */
   S1CONTEXTPTR_RANGE: 'S1ContextPtr beyond the OAS (stage 1 only) or the IAS (nested)',
+  /** S2S == 1 (stall stage 2 faults) on an SMMU that cannot stall (STALL_MODEL == 0b01). */
   S2S_STALL_UNSUPPORTED: 'S2S == 1 but SMMU_IDR0.STALL_MODEL == 0b01 (no stall)',
+  /** S2S == 0 on an SMMU that always stalls (STALL_MODEL == 0b10). */
   S2S_STALL_FORCED: 'S2S == 0 but SMMU_IDR0.STALL_MODEL == 0b10 (stall forced)',
+  /** S2AA64 [179] selects a stage 2 table format (VMSAv8-64 or VMSAv8-32 LPAE) SMMU_IDR0.TTF lacks. */
   S2AA64_UNSUPPORTED: 'S2AA64 selects a table format SMMU_IDR0.TTF does not support',
+  /** S2HA [184] / S2HD [183] request hardware Access flag / dirty updates SMMU_IDR0.HTTU does not offer. */
   S2HTTU_UNSUPPORTED: 'S2HA/S2HD set without the SMMU_IDR0.HTTU support (or with VMSAv8-32 LPAE)',
+  /** S2HAFT (hardware Access flag for table descriptors) set without S2HA. */
   S2HAFT_WITHOUT_S2HA: 'S2HAFT == 1 with S2HA == 0 (SMMU_IDR0.HTTU == 0b11)',
+  /** S2TG [175:174] is reserved (0b11) or names a granule SMMU_IDR5.GRAN4K/16K/64K lacks. */
   S2TG_UNSUPPORTED: 'S2TG reserved or a granule SMMU_IDR5 does not support',
+  /** S2TTB [247:196] lies beyond the effective S2PS (or 48 bits for 4KB/16KB granules without S2DS). */
   S2TTB_RANGE: 'S2TTB beyond the effective S2PS, or beyond 48 bits with a 4KB/16KB granule and S2DS == 0',
+  /** S2T0SZ [165:160] outside the legal range; see {@link stage2T0szRange}. */
   S2T0SZ_RANGE: 'S2T0SZ outside MAX(16 (12 for 64KB or DS), 64 − IAS)..39',
+  /** S2SL0 [167:166] gives no valid start level for S2TG, or one that needs more than 16 concatenated tables for S2T0SZ. */
   S2SL0_INCONSISTENT: 'S2SL0 invalid for S2TG, or inconsistent with S2T0SZ (start level / more than 16 concatenated tables)',
+  /** S2ENDI [180] selects a table endianness SMMU_IDR0.TTENDIAN lacks. */
   S2ENDI_UNSUPPORTED: 'S2ENDI selects an endianness SMMU_IDR0.TTENDIAN does not support',
+  /** S2VMID [143:128] uses its upper byte on an SMMU with 8-bit VMIDs (SMMU_IDR0.VMID16 == 0). */
   S2VMID_16BIT: 'S2VMID[15:8] != 0 but SMMU_IDR0.VMID16 == 0',
 } as const;
 

@@ -39,6 +39,7 @@ export interface L1StdUse {
 /** Where an STE is, or the architected fault that stops the lookup. */
 export type SteLocation =
   | {
+      /** Discriminant: the STE was located. */
       readonly ok: true;
       /** PA of the STE. */
       readonly address: number;
@@ -46,13 +47,17 @@ export type SteLocation =
       readonly l1: L1StdUse | undefined;
     }
   | {
+      /** Discriminant: the lookup stopped with a fault. */
       readonly ok: false;
+      /** The event to record: C_BAD_STREAMID (0x02) [SPEC 7.3.3]. */
       readonly fault: 'C_BAD_STREAMID';
       /** Which C_BAD_STREAMID condition. */
       readonly reason: BadStreamIdReason;
     }
   | {
+      /** Discriminant: the lookup stopped with a fault. */
       readonly ok: false;
+      /** The event to record: F_STE_FETCH (0x03) [SPEC 7.3.4]. */
       readonly fault: 'F_STE_FETCH';
       /**
        * The address whose fetch failed (external abort), or which lies beyond the OAS — for the latter the
@@ -68,7 +73,13 @@ function checkSid(sid: number): void {
 }
 
 /** The failing cases of {@link SteLocation}. */
-export type SteLookupFault = Extract<SteLocation, { ok: false }>;
+export type SteLookupFault = Extract<
+  SteLocation,
+  {
+    /** Selects the members of {@link SteLocation} that carry a fault. */
+    ok: false;
+  }
+>;
 
 function badStreamId(reason: BadStreamIdReason): SteLookupFault {
   return { ok: false, fault: 'C_BAD_STREAMID', reason };
@@ -83,7 +94,15 @@ function fetchFault(fetchAddress: number): SteLookupFault {
  * C_BAD_STREAMID when the StreamID is out of range (F_STE_FETCH when the address is beyond the OAS).
  * @throws IommuError `ARGUMENT` when `sid` is not a 32-bit unsigned integer.
  */
-export function l1StdAddress(cfg: StreamTableConfig, sid: number): { readonly ok: true; readonly address: number } | SteLookupFault {
+export function l1StdAddress(
+  cfg: StreamTableConfig,
+  sid: number,
+): {
+  /** Discriminant: the StreamID is in range and the L1STD address is within the OAS. */
+  readonly ok: true;
+  /** PA of the 8-byte L1STD to read next. */
+  readonly address: number;
+} | SteLookupFault {
   checkSid(sid);
   if (sid >= 2 ** cfg.log2Size) return badStreamId('SID_OUT_OF_RANGE');
   const address = cfg.base + Math.floor(sid / 2 ** cfg.split) * L1STD_BYTES;
@@ -115,7 +134,7 @@ export function steAddressFromL1Std(cfg: StreamTableConfig, sid: number, l1std: 
 }
 
 /**
- * Locates the STE for `sid` [SPEC 3.3.2]: linear tables index base + SID × 64; 2-level tables read the
+ * Locates the STE for `sid` [SPEC 3.3.2]. Linear tables index base + SID × 64; 2-level tables read the
  * L1STD through `readL1` (which returns the 64-bit descriptor, or `undefined` on an external abort, giving
  * F_STE_FETCH) and then index its level-2 array.
  * @throws IommuError `ARGUMENT` when `sid` is not a 32-bit unsigned integer.

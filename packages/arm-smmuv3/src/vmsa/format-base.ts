@@ -84,7 +84,14 @@ export abstract class VmsaFormatBase implements PageTableFormat {
   /** Mask of a next-level table address held in `lo` (bits [31:g]). */
   protected readonly tableLoMask: number;
 
-  protected constructor(readonly geometry: VmsaGeometry, output: VmsaOutput) {
+  protected constructor(
+    /**
+     * The walk geometry this format was built from (granule, TxSZ-derived input size, start level, per-level
+     * shifts), as computed from the CD or STE fields ([ARMARM] D8.2).
+     */
+    readonly geometry: VmsaGeometry,
+    output: VmsaOutput,
+  ) {
     this.levels = geometry.levels;
     this.inputBits = geometry.inputBits;
     this.outputBits = output.outputBits;
