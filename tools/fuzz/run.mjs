@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The fuzz soak: `npm run fuzz -- --runs N [--seed S] [--vendor smmuv3|vtd|example] [--property NAME]`.
-// Runs the conformance properties (isolation with determinism and no exception, coherence) and structure
+// N cases per vendor, split evenly over the properties. Runs the conformance properties (isolation with determinism and no exception, coherence) and structure
 // round trips for many more cases than the unit tests, sharded by seed over every core (worker threads),
 // with progress on a terminal and one closing line `N passed, M failed`. A failure prints its seed and
 // shrunk counterexample and is written to tools/fuzz/regressions/, which the unit tests replay forever.
@@ -32,7 +32,7 @@ try {
   process.exit(2);
 }
 if (args.help) {
-  console.log('Usage: npm run fuzz -- --runs N [--seed S] [--vendor smmuv3|vtd|example] [--property isolation|coherence|structures] [--workers N]');
+  console.log('Usage: npm run fuzz -- --runs N [--seed S] [--vendor smmuv3|vtd|example] [--property isolation|coherence|structures] [--workers N]\n  N cases per vendor, split evenly over the properties; the last line is "<passed> passed, <failed> failed".');
   process.exit(0);
 }
 const runs = Number(args.runs);
@@ -50,15 +50,17 @@ function usageError(message) {
 for (const t of targets) if (![...TARGETS, 'example'].includes(t)) usageError(`unknown vendor '${t}'`);
 for (const p of properties) if (!PROPERTIES.includes(p)) usageError(`unknown property '${p}'`);
 
-// Shards: every (target, property) gets `runs` cases, cut into chunks with their own derived seeds.
-const chunk = Math.max(1, Math.min(250, Math.ceil(runs / 8)));
+// Shards: every target gets `runs` cases, split evenly over the properties, cut into chunks with their own
+// derived seeds (so a run is reproducible from --seed alone, whatever the number of workers).
 const shards = [];
 for (const target of targets) {
-  for (const property of properties) {
-    for (let done = 0, i = 0; done < runs; done += chunk, i++) {
-      shards.push({ target, property, seed: (seed + i * 7919 + property.length * 104729 + target.length * 1299709) % 2 ** 31, runs: Math.min(chunk, runs - done) });
+  properties.forEach((property, p) => {
+    const share = Math.floor(runs / properties.length) + (p < runs % properties.length ? 1 : 0);
+    const chunk = Math.max(1, Math.min(250, Math.ceil(share / 8)));
+    for (let done = 0, i = 0; done < share; done += chunk, i++) {
+      shards.push({ target, property, seed: (seed + i * 7919 + property.length * 104729 + target.length * 1299709) % 2 ** 31, runs: Math.min(chunk, share - done) });
     }
-  }
+  });
 }
 
 const total = shards.reduce((n, s) => n + s.runs, 0);
