@@ -72,9 +72,32 @@ export function checkIsolation(s: Scenario, env: ScenarioEnv, garbage: readonly 
 
 /** One step of the coherence property. */
 export type CoherenceOp =
-  | { op: 'map'; mapping: number; slot: number; write: boolean }
-  | { op: 'unmap'; mapping: number }
-  | { op: 'translate'; mapping: number; offset: number; access: number };
+  | {
+      /** Remap the first 4 KB page of a guest mapping to another page of its target, then invalidate it. */
+      op: 'map';
+      /** Which of the scenario's guest mappings (of at least 4 KB) to edit, taken modulo their count. */
+      mapping: number;
+      /** Which 4 KB page of the mapping's GPA range becomes the new target, taken modulo its page count. */
+      slot: number;
+      /** Whether the new mapping is writable (it is always readable and user-accessible). */
+      write: boolean;
+    }
+  | {
+      /** Unmap the first 4 KB page of a guest mapping, then invalidate it. */
+      op: 'unmap';
+      /** Which guest mapping, taken modulo their count. */
+      mapping: number;
+    }
+  | {
+      /** Translate one address twice, cached and `uncached`, and compare the results. */
+      op: 'translate';
+      /** Which guest mapping supplies the PASID and base GVA, taken modulo their count. */
+      mapping: number;
+      /** Byte offset into the mapping, taken modulo its size. */
+      offset: number;
+      /** The request's `Access` bit mask (READ, WRITE, EXEC, PRIV from `@viommu/core`). */
+      access: number;
+    };
 
 /**
  * Coherence: random guest map/unmap edits, each followed by the invalidation a correct driver issues,

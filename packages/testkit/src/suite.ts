@@ -31,7 +31,15 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Builds a scenario in fresh host memory. */
-export function buildScenario(options: ConformanceOptions, seed: number): { scenario: Scenario; env: ScenarioEnv } {
+export function buildScenario(
+  options: ConformanceOptions,
+  seed: number,
+): {
+  /** What `options.createScenario` built in fresh host memory, its random choices seeded by `seed`. */
+  scenario: Scenario;
+  /** The memory (tracing disabled until the caller enables it), sparse store and seeded random source it used. */
+  env: ScenarioEnv;
+} {
   const sparse = new SparseMemory();
   const memory = new TracingMemory(sparse);
   memory.enabled = false;
