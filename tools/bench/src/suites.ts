@@ -23,5 +23,5 @@ export const suites: readonly Suite[] = [
   { id: 'smmuv3-s1', names: ['smmuv3-s1-walk-cold'], run: coldWalkBench('smmuv3-s1-walk-cold', smmuModel, false) },
   { id: 'vtd-fl', names: ['vtd-fl-walk-cold', 'core-s1-walk-cold'], run: coldWalkBench('vtd-fl-walk-cold', vtdModel, false, 'core-s1-walk-cold') },
   { id: 'invalidate', names: ['iotlb-invalidate-asid'], run: (o) => [invalidateBench(o)] },
-  { id: 'scale', names: ['scale-mapped-pages'], run: (o) => [scaleBench(o)] },
+  { id: 'scale', names: ['scale-mapped-pages', 'scale-mapped-pages-same-walks'], run: scaleBench },
 ];
