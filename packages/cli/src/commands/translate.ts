@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isIommuError, loadElfCore, loadRawImage, type PhysicalMemory, type TraceEntry } from '@viommu/core';
 import { CliError } from '../errors';
@@ -85,11 +85,20 @@ function number(text: string | undefined, what: string, max: number): number | u
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: false; strict: true }>>['values'];
 
-function loadMemory(values: Values): PhysicalMemory {
+/** Dumps at least this big announce their loading on a terminal. */
+const BIG_DUMP_BYTES = 64 * 1024 * 1024;
+
+function loadMemory(values: Values, io: CliIo): PhysicalMemory {
   const file = values.dump;
   if (!file) throw new CliError('--dump FILE is required', 'translate');
   let bytes: Uint8Array;
+  let announced = false;
   try {
+    const size = statSync(file).size;
+    if (io.stderr.isTTY && size >= BIG_DUMP_BYTES) {
+      io.stderr.write(`loading ${file} (${Math.round(size / 2 ** 20)} MiB)…`);
+      announced = true;
+    }
     bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -101,6 +110,8 @@ function loadMemory(values: Values): PhysicalMemory {
   } catch (e) {
     if (isIommuError(e)) throw new CliError(e.message, file);
     throw e;
+  } finally {
+    if (announced) io.stderr.write('\r\x1b[K');
   }
 }
 
@@ -185,7 +196,7 @@ export async function runTranslate(argv: string[], io: CliIo): Promise<number> {
       if (values[single] !== undefined) throw new CliError(`--${single} cannot be combined with --requests`, 'translate');
     }
   }
-  const memory = loadMemory(values);
+  const memory = loadMemory(values, io);
   const backend = backendFor(vendor, values, memory);
   if (values.requests === undefined) {
     const req = flagRequest(values, backend);
