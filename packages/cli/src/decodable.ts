@@ -9,14 +9,22 @@ export interface DecodedStructure {
   /** Enumerated values by name, where the field has named values. */
   meanings: Record<string, string>;
   /** Reserved ranges with set bits. */
-  reserved: { bits: string; value: string }[];
+  reserved: {
+    /** The reserved range as `hi:lo` (absolute, inclusive bit numbers), e.g. `"63:56"`. */
+    bits: string;
+    /** The set bits found there, relative to `lo`, as `0x…` hex. */
+    value: string;
+  }[];
   /** Whether the structure is valid (usable by the hardware as it stands). */
   valid: boolean;
   /** Why it is not valid, when it is not. */
   problems: string[];
 }
 
-/** What `viommu decode` passes to a decoder besides the words. */
+/**
+ * What `viommu decode` passes to a decoder besides the words.
+ * @inline
+ */
 export interface DecodeOptions {
   /** How many 64-bit words the user gave, before the missing trailing ones were filled with zeros. */
   givenWords64?: number;

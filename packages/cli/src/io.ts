@@ -9,7 +9,10 @@ export interface CliIo {
   /** stdout, for streaming writes with backpressure. */
   stdout: Writable;
   /** stderr (progress goes here, only when it is a terminal). */
-  stderr: Writable & { isTTY?: boolean };
+  stderr: Writable & {
+    /** True when stderr is a terminal: only then does `viommu` draw progress on it. */
+    isTTY?: boolean;
+  };
   /** stdin, for `--requests -`. */
   stdin: Readable;
   /** Colour output (stdout is a terminal and NO_COLOR is unset). */
