@@ -126,3 +126,24 @@ export function missingRight(missing: number): PermissionDetail {
   if (missing & (Perm.UW | Perm.PW)) return 'write';
   return 'read';
 }
+
+const sharedStage1Tables = new Map<number, Uint8Array>();
+const sharedStage2Tables = new Map<boolean, Uint8Array>();
+
+/**
+ * The stage-1 permission table for a model, built once and shared by every format instance (treat it as
+ * read-only): a configuration lookup that builds a format for each uncached translation must not rebuild it.
+ */
+export function sharedStage1PermissionTable(model: Stage1PermissionModel): Uint8Array {
+  const key = (model.wxn ? 1 : 0) | (model.pan ? 2 : 0);
+  let table = sharedStage1Tables.get(key);
+  if (!table) sharedStage1Tables.set(key, (table = buildStage1PermissionTable(model)));
+  return table;
+}
+
+/** The stage-2 permission table for an XNX setting, built once and shared (read-only). */
+export function sharedStage2PermissionTable(xnx: boolean): Uint8Array {
+  let table = sharedStage2Tables.get(xnx);
+  if (!table) sharedStage2Tables.set(xnx, (table = buildStage2PermissionTable(xnx)));
+  return table;
+}

@@ -15,7 +15,7 @@ import { DESC_AF, DESC_HI_PXN, DESC_HI_UXN, DESC_NG, DESC_TABLE_OR_PAGE, DESC_VA
 import { VmsaFormatBase, resolveVmsaOutput } from './format-base';
 import { stage1WalkGeometry } from './geometry';
 import { vmsaGranuleName, type VmsaGranuleBits } from './granule';
-import { buildStage1PermissionTable, missingRight } from './permissions';
+import { missingRight, sharedStage1PermissionTable } from './permissions';
 
 /** What a stage-1 format instance needs from the CD (one of its two halves, TTB0 or TTB1). */
 export interface Stage1Options {
@@ -80,7 +80,7 @@ export class Stage1Format extends VmsaFormatBase {
     const geometry = stage1WalkGeometry(opts.granuleBits, opts.tsz);
     super(geometry, resolveVmsaOutput(geometry, opts.outputBits, opts.oasBits));
     this.options = { ...opts };
-    this.perms = buildStage1PermissionTable({ wxn: !!opts.wxn, pan: !!opts.pan });
+    this.perms = sharedStage1PermissionTable({ wxn: !!opts.wxn, pan: !!opts.pan });
     this.hierarchical = !opts.had;
     this.ha = !!opts.ha;
     this.affd = !!opts.affd;

@@ -13,7 +13,7 @@ import { DESC_AF, DESC_HI_DBM, DESC_HI_PXN, DESC_HI_UXN, DESC_TABLE_OR_PAGE, DES
 import { VmsaFormatBase, resolveVmsaOutput } from './format-base';
 import { stage2WalkGeometry, stage2GeometryValid } from './geometry';
 import { vmsaGranuleName, type VmsaGranuleBits } from './granule';
-import { S2Key, buildStage2PermissionTable, missingRight } from './permissions';
+import { S2Key, missingRight, sharedStage2PermissionTable } from './permissions';
 
 /** S2AP[1] (descriptor bit 7): write permission, and the dirty state under hardware management. */
 const S2AP_WRITE = 1 << 7;
@@ -79,7 +79,7 @@ export class Stage2Format extends VmsaFormatBase {
     const geometry = stage2WalkGeometry(opts.granuleBits, opts.t0sz, opts.sl0);
     super(geometry, resolveVmsaOutput(geometry, opts.outputBits, opts.oasBits));
     this.options = { ...opts };
-    this.perms = buildStage2PermissionTable(!!opts.xnx);
+    this.perms = sharedStage2PermissionTable(!!opts.xnx);
     this.ha = !!opts.ha;
     this.affd = !!opts.affd;
     this.hd = !!opts.hd && !!opts.ha;
