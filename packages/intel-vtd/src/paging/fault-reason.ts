@@ -103,9 +103,9 @@ const R = VtdWalkFaultReason;
 /**
  * The VT-d fault reason for a page-walk fault.
  *
- * - `access` is the request's {@link Access} mask; legacy mode needs it because a not-present entry there
- *   is reported as the missing right (0x5 for writes and AtomicOps, else 0x6), as QEMU does (VirtualBox
- *   reports 0xC instead).
+ * - `access` is the request's `Access` mask (from `@viommu/core`); legacy mode needs it because a
+ *   not-present entry there is reported as the missing right (0x5 for writes and AtomicOps, else 0x6), as
+ *   QEMU does (VirtualBox reports 0xC instead).
  * - First level (stage 1): P = 0 → 0x71, reserved → 0x72, permission → 0x81 (`user`) / 0x82 (`exec`) /
  *   0x85 (`write`) / 0x86 (`read`) / 0x5D (`supervisor`, SRE clear), entry read failure → 0x73 at the root
  *   else 0x70, A/D write-back failure → 0x91. An `inputRange` fault is a non-canonical input (0x80): the
