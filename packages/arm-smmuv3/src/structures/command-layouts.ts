@@ -288,18 +288,16 @@ export type DecodedCommandName = keyof typeof COMMAND_FIELD_SETS;
 /** The field values of a decoded command, without Opcode (implied by the name). */
 export type CommandFieldValues<C extends DecodedCommandName> = Omit<ValuesOf<(typeof COMMAND_FIELD_SETS)[C]>, 'Opcode'>;
 
-/** The field names of command `C`: the keys its layout accepts. */
-type LayoutNames<C extends DecodedCommandName> = (typeof COMMAND_FIELD_SETS)[C][number]['name'];
 
 const UNCHECKED: Partial<Record<DecodedCommandName, readonly (readonly [number, number])[]>> = { CMD_PREFETCH_ADDR: [[75, 69]] };
 
 /** The 128-bit layout of each decoded command, with every undefined bit declared reserved. */
-export const COMMAND_LAYOUTS: { readonly [C in DecodedCommandName]: StructureLayout<LayoutNames<C>> } = Object.fromEntries(
+export const COMMAND_LAYOUTS: { readonly [C in DecodedCommandName]: StructureLayout<(typeof COMMAND_FIELD_SETS)[C][number]['name']> } = Object.fromEntries(
   Object.entries(COMMAND_FIELD_SETS).map(([name, fields]) => [
     name,
     defineStructure({ name, bits: 128, fields, reserved: reservedComplement(128, fields, UNCHECKED[name as DecodedCommandName]) }),
   ]),
-) as unknown as { readonly [C in DecodedCommandName]: StructureLayout<LayoutNames<C>> };
+) as unknown as { readonly [C in DecodedCommandName]: StructureLayout<(typeof COMMAND_FIELD_SETS)[C][number]['name']> };
 
 /** Number of 32-bit words in a command. */
 export const COMMAND_WORDS = 4;

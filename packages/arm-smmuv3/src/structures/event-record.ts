@@ -95,13 +95,11 @@ export interface UnknownEventRecord {
   readonly code: number;
 }
 
-/** The field names of event type `E`: the keys its layout accepts. */
-type LayoutNames<E extends EventName> = (typeof EVENT_FIELD_SETS)[E][number]['name'];
 
 /** The layout of each event type (256 bits). */
-export const EVENT_LAYOUTS: { readonly [E in EventName]: StructureLayout<LayoutNames<E>> } = Object.fromEntries(
+export const EVENT_LAYOUTS: { readonly [E in EventName]: StructureLayout<(typeof EVENT_FIELD_SETS)[E][number]['name']> } = Object.fromEntries(
   Object.entries(EVENT_FIELD_SETS).map(([name, fields]) => [name, defineStructure({ name, bits: 256, fields })]),
-) as unknown as { readonly [E in EventName]: StructureLayout<LayoutNames<E>> };
+) as unknown as { readonly [E in EventName]: StructureLayout<(typeof EVENT_FIELD_SETS)[E][number]['name']> };
 
 /** Number of 32-bit words in an event record. */
 export const EVENT_WORDS = 8;

@@ -7,6 +7,14 @@ export const SPARSE_PAGE_SHIFT = 12;
 const PAGE_SIZE = 1 << SPARSE_PAGE_SHIFT;
 const PAGE_MASK = PAGE_SIZE - 1;
 
+/** A backed byte range of a {@link SparseMemory}. */
+export interface BackedRange {
+  /** First byte. */
+  base: number;
+  /** Length in bytes. */
+  size: number;
+}
+
 /** A backed range `[base, end)`. */
 interface Region {
   base: number;
@@ -41,7 +49,7 @@ export class SparseMemory implements PhysicalMemory {
   }
 
   /** The backed ranges, sorted and merged. */
-  backedRanges(): readonly { base: number; size: number }[] {
+  backedRanges(): readonly BackedRange[] {
     return this.regions.map((r) => ({ base: r.base, size: r.end - r.base }));
   }
 

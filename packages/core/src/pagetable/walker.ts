@@ -26,7 +26,10 @@ export class MemoryFetcher implements TableFetcher {
   /** Address of the last failed access. */
   abortAddress = 0;
 
-  constructor(public memory: PhysicalMemory) {}
+  constructor(
+    /** The memory descriptors are read from (and A/D updates written to). */
+    public memory: PhysicalMemory,
+  ) {}
 
   fetch(address: number, _depth: number, out: U64): boolean {
     if (this.memory.read64(address, out)) return true;

@@ -139,7 +139,10 @@ export class NestedTranslator {
   private s2Purpose: Stage2Purpose = 'output';
   private s2ForS1Depth = -1;
 
-  constructor(readonly memory: PhysicalMemory) {
+  constructor(
+    /** Host physical memory: every descriptor and configuration structure is read from it. */
+    readonly memory: PhysicalMemory,
+  ) {
     const self = this;
     this.s2Fetcher = {
       fetch(address, depth, out) {
