@@ -1,7 +1,9 @@
 /**
  * Measures a subject against its baseline in the same process. Both run in the same tinybench instance,
  * in alternating order over several rounds, so machine load (other processes on a 2-core box) hits both
- * alike; each round's figure is the median sample, and the reported figure is the median over rounds.
+ * alike. A sample is one call (a batch of operations); a case's figure is its fastest sample over all
+ * rounds: on a shared machine noise only ever adds time, so the minimum is the estimate that repeats best
+ * (medians moved by ±30 % between runs while other jobs ran; minima by a few percent).
  */
 import { Bench } from 'tinybench';
 
@@ -23,9 +25,9 @@ export interface Case {
 export interface Comparison {
   /** Subject name. */
   readonly name: string;
-  /** Operations per second of the subject (median over rounds). */
+  /** Operations per second of the subject (fastest sample over all rounds). */
   readonly opsPerSec: number;
-  /** Operations per second of the baseline (median over rounds). */
+  /** Operations per second of the baseline (fastest sample over all rounds). */
   readonly baseline: number;
   /** `opsPerSec / baseline`. */
   readonly ratio: number;
@@ -33,7 +35,7 @@ export interface Comparison {
   readonly baselineName: string;
   /** The ratio the issue asks for (at least), if any. */
   readonly target?: number;
-  /** Per-round ratios, for judging noise. */
+  /** Per-round ratios (each round's fastest samples), for judging noise. */
   readonly roundRatios: readonly number[];
   /** Extra figures (memory, read counts). */
   readonly extra?: Record<string, number | string>;
@@ -49,12 +51,6 @@ export interface HarnessOptions {
   warmupTime: number;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 function opsPerSecond(bench: Bench, c: Case): number {
   const task = bench.getTask(c.name);
   const r = task?.result;
@@ -62,7 +58,7 @@ function opsPerSecond(bench: Bench, c: Case): number {
     const why = r && r.state === 'errored' ? r.error : new Error(`state ${r?.state ?? 'missing'}`);
     throw new Error(`bench ${c.name} failed: ${why.message}`, { cause: why });
   }
-  return (c.opsPerCall * 1000) / r.latency.p50;
+  return (c.opsPerCall * 1000) / r.latency.min;
 }
 
 /** Measures `subject` and `baseline` in alternating order for `options.rounds` rounds. */
@@ -81,8 +77,8 @@ export function compare(subject: Case, baseline: Case, options: HarnessOptions, 
     base.push(b);
     ratios.push(s / b);
   }
-  const opsPerSec = median(subj);
-  const baselineOps = median(base);
+  const opsPerSec = Math.max(...subj);
+  const baselineOps = Math.max(...base);
   return {
     name: subject.name,
     opsPerSec,

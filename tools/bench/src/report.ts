@@ -20,10 +20,10 @@ export function jsonLine(c: Comparison): string {
     name: c.name,
     opsPerSec: Math.round(c.opsPerSec),
     baseline: Math.round(c.baseline),
-    ratio: Math.round(c.ratio * 1000) / 1000,
+    ratio: Number(c.ratio.toPrecision(4)),
     baselineName: c.baselineName,
     ...(c.target === undefined ? {} : { target: c.target, met: c.ratio >= c.target }),
-    roundRatios: c.roundRatios.map((r) => Math.round(r * 1000) / 1000),
+    roundRatios: c.roundRatios.map((r) => Number(r.toPrecision(3))),
     ...c.extra,
   });
 }
@@ -33,6 +33,11 @@ function si(v: number): string {
   if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(2)} k`;
   return v.toFixed(1);
+}
+
+/** A ratio with `digits` decimals, or 3 significant digits when it is smaller than that shows. */
+function ratioText(r: number, digits: number): string {
+  return r >= 10 ** -digits || r === 0 ? r.toFixed(digits) : r.toPrecision(3);
 }
 
 /** A fixed-width table row per comparison. */
@@ -45,8 +50,8 @@ export function tableRows(rows: readonly Comparison[]): string {
       si(c.opsPerSec),
       c.baselineName,
       si(c.baseline),
-      c.ratio.toFixed(3),
-      `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}`,
+      ratioText(c.ratio, 3),
+      `${ratioText(Math.min(...rs), 2)}–${ratioText(Math.max(...rs), 2)}`,
       c.target === undefined ? '' : `≥ ${c.target}`,
       verdict(c),
     ];

@@ -22,6 +22,6 @@ export const suites: readonly Suite[] = [
   { id: 'vtd-nested', names: ['vtd-nested-walk-cold', 'core-nested-walk-cold'], run: coldWalkBench('vtd-nested-walk-cold', vtdModel, true, 'core-nested-walk-cold') },
   { id: 'smmuv3-s1', names: ['smmuv3-s1-walk-cold'], run: coldWalkBench('smmuv3-s1-walk-cold', smmuModel, false) },
   { id: 'vtd-fl', names: ['vtd-fl-walk-cold', 'core-s1-walk-cold'], run: coldWalkBench('vtd-fl-walk-cold', vtdModel, false, 'core-s1-walk-cold') },
-  { id: 'invalidate', names: ['iotlb-invalidate-asid'], run: (o) => [invalidateBench(o)] },
+  { id: 'invalidate', names: ['iotlb-invalidate-asid', 'iotlb-invalidate-where-scan'], run: invalidateBench },
   { id: 'scale', names: ['scale-mapped-pages', 'scale-mapped-pages-same-walks'], run: scaleBench },
 ];
