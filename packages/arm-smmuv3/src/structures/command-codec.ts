@@ -155,6 +155,8 @@ export function decodeCommand(words: ArrayLike<number>, caps: SmmuCapabilities):
   const layout = COMMAND_LAYOUTS[name] as StructureLayout<string>;
   const fields = layout.decode(words);
   if (fields['SSec'] === 1) return illegal(opcode, name, 'SSEC_ON_NON_SECURE_QUEUE');
+  // CMD_PREFETCH_ADDR.NS is RES0 on the Non-secure Command queue [SPEC 4.2.2].
+  if (fields['NS'] === 1) return illegal(opcode, name, 'RESERVED_FIELD', 'NS on the Non-secure Command queue');
   const reserved = layout.reservedViolations(words);
   if (reserved.length > 0) {
     const r = reserved[0]!;

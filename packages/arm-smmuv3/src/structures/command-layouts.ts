@@ -1,8 +1,7 @@
 /**
  * The field layout of each command this model decodes [SPEC 4.2–4.7]. Every bit a command does not define
  * is RES0 [SPEC 4.1.5]; the layouts declare those ranges reserved so a non-zero value can be reported as
- * CERROR_ILL. Exception: CMD_PREFETCH_ADDR bits [75:69] (Stride and NS, whose positions the reference does
- * not give) are neither decoded nor checked.
+ * CERROR_ILL.
  * @packageDocumentation
  */
 import { defineStructure, type FieldSpec, type StructureLayout } from '@viommu/core';
@@ -30,7 +29,7 @@ const TLBI_RANGE = [CMD_NUM, CMD_SCALE, CMD_LEAF, CMD_TTL, CMD_TG] as const;
 
 /**
  * The fields of each decoded command (Opcode included), keyed by command name. Every bit not covered here is
- * RES0 [SPEC 4.1.5] and is checked by {@link decodeCommand} (except CMD_PREFETCH_ADDR bits [75:69]).
+ * RES0 [SPEC 4.1.5] and is checked by {@link decodeCommand}.
  */
 export const COMMAND_FIELD_SETS = {
   /** CMD_PREFETCH_CONFIG (0x01) [SPEC 4.2]: StreamID, optional SubstreamID. */
@@ -51,6 +50,29 @@ export const COMMAND_FIELD_SETS = {
       lo: 64,
       /** Printed by `viommu decode`. */
       doc: 'Prefetch 2^Size translations at the stride.',
+    },
+    {
+      /**
+       * Key `Stride`: prefetches are 2^(12 + Stride) bytes apart [SPEC 4.2.2] (SMMUv3.1+; bit positions from the
+       * specification's command figure: Size [68:64], Stride [73:69], NS [74], bit 75 RES0, Addr [127:76]).
+       */
+      name: 'Stride',
+      /** Bit 73. */
+      hi: 73,
+      /** Bit 69. */
+      lo: 69,
+      /** Printed by `viommu decode`. */
+      doc: 'Prefetch stride: translations 2^(12 + Stride) bytes apart.',
+    },
+    {
+      /** Key `NS`: the NS attribute for Secure stage-2-only streams; RES0 on the Non-secure Command queue [SPEC 4.2.2]. */
+      name: 'NS',
+      /** Bit 74. */
+      hi: 74,
+      /** Bit 74. */
+      lo: 74,
+      /** Printed by `viommu decode`. */
+      doc: 'NS attribute for Secure stage 2 (RES0 on the Non-secure Command queue).',
     },
     CMD_VA,
   ],
@@ -289,13 +311,12 @@ export type DecodedCommandName = keyof typeof COMMAND_FIELD_SETS;
 export type CommandFieldValues<C extends DecodedCommandName> = Omit<ValuesOf<(typeof COMMAND_FIELD_SETS)[C]>, 'Opcode'>;
 
 
-const UNCHECKED: Partial<Record<DecodedCommandName, readonly (readonly [number, number])[]>> = { CMD_PREFETCH_ADDR: [[75, 69]] };
 
 /** The 128-bit layout of each decoded command, with every undefined bit declared reserved. */
 export const COMMAND_LAYOUTS: { readonly [C in DecodedCommandName]: StructureLayout<(typeof COMMAND_FIELD_SETS)[C][number]['name']> } = Object.fromEntries(
   Object.entries(COMMAND_FIELD_SETS).map(([name, fields]) => [
     name,
-    defineStructure({ name, bits: 128, fields, reserved: reservedComplement(128, fields, UNCHECKED[name as DecodedCommandName]) }),
+    defineStructure({ name, bits: 128, fields, reserved: reservedComplement(128, fields) }),
   ]),
 ) as unknown as { readonly [C in DecodedCommandName]: StructureLayout<(typeof COMMAND_FIELD_SETS)[C][number]['name']> };
 
