@@ -4,7 +4,7 @@
  * (the core nested translator) → architected events for every fault.
  * @packageDocumentation
  */
-import { GLOBAL_SUBTAG, permissionNeeded, type StageContext, type TranslationFault, type TranslationSuccess } from '@viommu/core';
+import { GLOBAL_SUBTAG, alignDown, permissionNeeded, type StageContext, type TranslationFault, type TranslationSuccess } from '@viommu/core';
 import { resolveSubstream, type SteConfig, type StreamTableConfig } from '../structures/index';
 import { badSubstream, lookupCd } from './cd-lookup';
 import type { CachedSte, Stage1Half } from './config-types';
@@ -167,11 +167,10 @@ function insertTlb(
   hasStage1: boolean,
   hasStage2: boolean,
 ): void {
-  const size = 2 ** r.pageShift;
-  const offset = key % size;
-  const leafSize = 2 ** leafShift;
+  if (env.caches.tlb.capacity === 0) return;
+  const offset = key - alignDown(key, r.pageShift);
   env.caches.tlb.insert(domain, subTag, {
-    leafBase: key - (key % leafSize),
+    leafBase: alignDown(key, leafShift),
     leafShift,
     input: key - offset,
     output: r.output - offset,

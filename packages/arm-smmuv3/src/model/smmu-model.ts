@@ -244,7 +244,9 @@ export class SmmuV3Model {
     return { ok: false, event: decodeEventRecord(record), record, recorded: delivery === 'recorded', delivery };
   }
 
-  private tableKey = '';
+  private tableHi = -1;
+  private tableLo = -1;
+  private tableCfg = -1;
   private table: StreamTableConfig | undefined;
 
   /** The effective Stream table configuration, decoded again only when STRTAB_BASE / _CFG change. */
@@ -253,10 +255,12 @@ export class SmmuV3Model {
     const hi = r.get(SmmuReg.STRTAB_BASE + 4);
     const lo = r.get(SmmuReg.STRTAB_BASE);
     const cfg = r.get(SmmuReg.STRTAB_BASE_CFG);
-    const key = `${hi}:${lo}:${cfg}`;
-    if (this.table === undefined || key !== this.tableKey) {
+    // Compare the three register values (no string key on every request).
+    if (this.table === undefined || hi !== this.tableHi || lo !== this.tableLo || cfg !== this.tableCfg) {
       this.table = decodeStreamTableConfig({ hi, lo }, cfg, this.caps);
-      this.tableKey = key;
+      this.tableHi = hi;
+      this.tableLo = lo;
+      this.tableCfg = cfg;
     }
     return this.table;
   }
