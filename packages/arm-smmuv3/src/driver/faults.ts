@@ -27,7 +27,7 @@
 import { FaultPerm, IommuError, type FaultReason, type GenericFault, type StructureLayout } from '@viommu/core';
 import { EVENT_CODES, EVENT_LAYOUTS, EVENT_WORDS, eventName } from '../structures/index';
 
-/** The model name in every SMMUv3 {@link VendorFaultRecord}. */
+/** The model name in every SMMUv3 fault record (core `VendorFaultRecord.model`). */
 export const SMMUV3_MODEL_NAME = 'arm-smmuv3';
 
 /** Type of the pseudo-record describing a silent abort (not an architected event number). */

@@ -15,7 +15,7 @@ export type FieldValueOf<F> = F extends {
 
 /**
  * The decoded values of a field table, keyed by field name, each typed `number` or `bigint` as
- * {@link StructureLayout.decode} returns it.
+ * core's `StructureLayout.decode` returns it.
  */
 export type ValuesOf<Fs extends readonly FieldSpec[]> = {
   -readonly [F in Fs[number] as F['name']]: FieldValueOf<F>;

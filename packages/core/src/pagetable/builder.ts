@@ -10,7 +10,7 @@ import type { PhysicalMemory } from '../memory/physical-memory';
 import type { U64 } from '../u64';
 import { EntryKind, tableBytes, tableIndex, type MapProt, type PageTableFormat } from './format';
 
-/** A leaf found by {@link PageTableBuilder.leaves}. */
+/** A leaf found by {@link PageTableBuilder.lookup}. */
 export interface MappedLeaf {
   /** Input address of the block or page. */
   input: number;

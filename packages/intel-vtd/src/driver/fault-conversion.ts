@@ -13,7 +13,7 @@
 import { FaultPerm, IommuError, type FaultReason, type GenericFault } from '@viommu/core';
 import { decodeFaultRecord, encodeFaultRecord, faultReasonInfo, VtdFaultReason as R } from '../structures/index';
 
-/** The model name in {@link VendorFaultRecord.model}. */
+/** The model name in core's `VendorFaultRecord.model` for VT-d faults. */
 export const VTD_MODEL_NAME = 'intel-vtd';
 
 const PASID_FETCH = [R.ROOT_TABLE_ACCESS_ERROR, R.CONTEXT_TABLE_ACCESS_ERROR, R.SM_ROOT_ENTRY_ACCESS_ERROR, R.SM_CONTEXT_ENTRY_ACCESS_ERROR, R.SM_PASID_DIR_ACCESS_ERROR, R.SM_PASID_ENTRY_ACCESS_ERROR];
