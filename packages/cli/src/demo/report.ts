@@ -1,4 +1,4 @@
-import { Access, type DmaResult, type TraceEntry } from '@viommu/core';
+import { Access, type DmaResult, type Iommu, type TraceEntry } from '@viommu/core';
 import { DECODABLES } from '../decode/index';
 import type { DecodedStructure } from '../decodable';
 import { toHex } from '../hex';
@@ -79,4 +79,15 @@ export function describeDma(result: DmaResult, req: DemoRequestSpec, trace: read
     },
     ...(record ? { record: { structure: record.structure, fields: record.fields, meanings: record.meanings } } : {}),
   };
+}
+
+/**
+ * Runs one demo request through the generic API with every read traced and caches off, and describes it,
+ * decoding a fault's record with `viommu decode`'s `recordStructure` table (`event`, `fault-record`).
+ */
+export function runDemoRequest(iommu: Iommu, sid: number, recordStructure: string, label: string, spec: Omit<DemoRequestSpec, 'sid'>): DemoRequest {
+  const request = { sid, ...spec };
+  const trace: TraceEntry[] = [];
+  const result = iommu.translate({ device: sid, pasid: spec.pasid, address: spec.iova, access: demoAccess(request) }, { trace, uncached: true });
+  return { label, request, result: describeDma(result, request, trace, recordStructure), trace };
 }

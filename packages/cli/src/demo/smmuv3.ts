@@ -4,10 +4,10 @@
  * through the generic API (and a refused one of the wrong model), DMA with and without a SubstreamID, and one
  * fault of each kind.
  */
-import { Iommu, IommuModel, PoolAllocator, SparseMemory, TranslatedMemory, isIommuError, type TraceEntry } from '@viommu/core';
+import { Iommu, IommuModel, PoolAllocator, SparseMemory, TranslatedMemory, isIommuError } from '@viommu/core';
 import { SmmuV3GuestDriver, STE, genericGuestInvalidation, smmuv3Of, smmuv3Plugin } from '@viommu/arm-smmuv3';
 import { toHex } from '../hex';
-import { demoAccess, describeDma, jsonSafe, type DemoRequest, type DemoRequestSpec, type DemoVendorReport } from './report';
+import { jsonSafe, runDemoRequest, type DemoRequest, type DemoRequestSpec, type DemoVendorReport } from './report';
 
 const HOST_POOL = { base: 0x100_0000, size: 0x80_0000 };
 const GUEST_RAM = { base: 0x4000_0000, size: 0x100_0000 };
@@ -62,12 +62,7 @@ export function runSmmuv3Demo(): DemoVendorReport {
     `STE: Config ${Number(ste.Config).toString(2)} (nested), S1ContextPtr ${toHex(ste.S1ContextPtr)} (an IPA), S1CDMax ${ste.S1CDMax}, S1Fmt ${ste.S1Fmt}, S1DSS ${ste.S1DSS} (substream0: DMA without a SubstreamID uses CD 0), S2VMID ${ste.S2VMID}`,
   ];
 
-  const run = (label: string, spec: Omit<DemoRequestSpec, 'sid'>): DemoRequest => {
-    const request = { sid: SID, ...spec };
-    const trace: TraceEntry[] = [];
-    const result = iommu.translate({ device: SID, pasid: spec.pasid, address: spec.iova, access: demoAccess(request) }, { trace, uncached: true });
-    return { label, request, result: describeDma(result, request, trace, 'event'), trace };
-  };
+  const run = (label: string, spec: Omit<DemoRequestSpec, 'sid'>): DemoRequest => runDemoRequest(iommu, SID, 'event', label, spec);
 
   const requests = [
     run('DMA without a SubstreamID: CD 0 (pasid0_dma_no_pasid)', { pasid: undefined, iova: 0x10_0123, access: 'read', privileged: false }),

@@ -5,10 +5,10 @@
  * shadowed into host PASID entries with PGTT = nested), a refused bind of the wrong model, DMA with and
  * without PASID (RID_PASID), and one fault of each kind.
  */
-import { Iommu, IommuModel, PoolAllocator, SparseMemory, TranslatedMemory, isIommuError, type TraceEntry } from '@viommu/core';
+import { Iommu, IommuModel, PoolAllocator, SparseMemory, TranslatedMemory, isIommuError } from '@viommu/core';
 import { VtdGuestDriver, vtdPlugin, type VtdIommu } from '@viommu/intel-vtd';
 import { toHex } from '../hex';
-import { demoAccess, describeDma, jsonSafe, type DemoRequest, type DemoRequestSpec, type DemoVendorReport } from './report';
+import { jsonSafe, runDemoRequest, type DemoRequest, type DemoRequestSpec, type DemoVendorReport } from './report';
 
 const HOST_POOL = { base: 0x100_0000, size: 0x100_0000 };
 const GUEST_RAM = { base: 0x8000_0000, size: 0x100_0000 };
@@ -66,12 +66,7 @@ export function runVtdDemo(): DemoVendorReport {
     'requests without PASID use RID_PASID = guest PASID 0',
   ];
 
-  const run = (label: string, spec: Omit<DemoRequestSpec, 'sid'>): DemoRequest => {
-    const request = { sid: SID, ...spec };
-    const trace: TraceEntry[] = [];
-    const result = iommu.translate({ device: SID, pasid: spec.pasid, address: spec.iova, access: demoAccess(request) }, { trace, uncached: true });
-    return { label, request, result: describeDma(result, request, trace, 'fault-record'), trace };
-  };
+  const run = (label: string, spec: Omit<DemoRequestSpec, 'sid'>): DemoRequest => runDemoRequest(iommu, SID, 'fault-record', label, spec);
 
   const requests = [
     run('DMA without PASID: RID_PASID → guest PASID 0', { pasid: undefined, iova: 0x10_0abc, access: 'read', privileged: false }),
