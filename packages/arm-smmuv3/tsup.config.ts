@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { viommuTsupConfig } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  treeshake: true,
-});
+export default viommuTsupConfig();

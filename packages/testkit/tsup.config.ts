@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
+import { viommuTsupConfig } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  treeshake: true,
-  external: ['vitest', 'fast-check'],
-});
+// vitest and fast-check are the caller's (peer dependencies).
+export default viommuTsupConfig({ external: ['vitest', 'fast-check'] });

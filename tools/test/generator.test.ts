@@ -20,7 +20,7 @@ const generator = require('../vendor-plugin/generator.cjs') as (tree: unknown, o
 function makeWorkspace(): string {
   const root = mkdtempSync(join(tmpdir(), 'viommu-gen-'));
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'gen-test', private: true, type: 'module', workspaces: ['packages/*'] }));
-  for (const f of ['tsconfig.base.json', 'eslint.config.mjs', 'vitest.shared.ts']) cpSync(join(repo, f), join(root, f));
+  for (const f of ['tsconfig.base.json', 'eslint.config.mjs', 'vitest.shared.ts', 'tsup.shared.ts']) cpSync(join(repo, f), join(root, f));
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
 }
