@@ -1,30 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigCache, NO_PASID } from '../src/cache/config-cache';
+import { countMapCalls, iterations } from './support/map-calls';
 
-/** Counts Map method calls (lookups, writes, iterations) while `fn` runs; the patch is undone before returning. */
-function countMapCalls<T>(fn: () => T): { result: T; calls: Record<string, number> } {
-  const proto = Map.prototype as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
-  const names: PropertyKey[] = ['get', 'has', 'set', 'delete', 'keys', 'values', 'entries', 'forEach', Symbol.iterator];
-  const saved = names.map((n) => proto[n]!);
-  const calls: Record<string, number> = {};
-  names.forEach((n, i) => {
-    const original = saved[i]!;
-    const label = typeof n === 'symbol' ? 'iterator' : n;
-    calls[label] = 0;
-    proto[n] = function (this: unknown, ...args: unknown[]) {
-      calls[label]!++;
-      return original.apply(this, args);
-    };
-  });
-  try {
-    return { result: fn(), calls };
-  } finally {
-    names.forEach((n, i) => (proto[n] = saved[i]!));
-  }
-}
 
-const iterations = (c: Record<string, number>) => c.keys! + c.values! + c.entries! + c.forEach! + c.iterator!;
 
 describe('ConfigCache', () => {
   it('caches per device and PASID, with a separate no-PASID entry', () => {

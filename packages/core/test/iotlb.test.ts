@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GLOBAL_SUBTAG, Iotlb, type IotlbEntry, type RangeInvalidation } from '../src/cache/iotlb';
+import { countMapCalls } from './support/map-calls';
 
 const G = GLOBAL_SUBTAG;
 
@@ -8,30 +9,6 @@ function entry(input: number, pageShift: number, extra: Partial<IotlbEntry> = {}
   return { input, output: input + 0x1_0000_0000, pageShift, permitted: 63, level: 3, ipa: input + 0x4000_0000, hasStage1: true, hasStage2: true, ...extra };
 }
 
-/**
- * Counts calls to Map methods while `fn` runs: every `get`/`has`/`set`/`delete`, and every iteration
- * (`keys`, `values`, `entries`, `forEach`, `for…of`). The patch is undone before returning.
- */
-function countMapCalls<T>(fn: () => T): { result: T; calls: Record<string, number> } {
-  const proto = Map.prototype as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
-  const names: PropertyKey[] = ['get', 'has', 'set', 'delete', 'keys', 'values', 'entries', 'forEach', Symbol.iterator];
-  const saved = names.map((n) => proto[n]!);
-  const calls: Record<string, number> = {};
-  names.forEach((n, i) => {
-    const original = saved[i]!;
-    const label = typeof n === 'symbol' ? 'iterator' : n;
-    calls[label] = 0;
-    proto[n] = function (this: unknown, ...args: unknown[]) {
-      calls[label]!++;
-      return original.apply(this, args);
-    };
-  });
-  try {
-    return { result: fn(), calls };
-  } finally {
-    names.forEach((n, i) => (proto[n] = saved[i]!));
-  }
-}
 
 describe('Iotlb lookups', () => {
   it('hits inside the page under the same tags, misses elsewhere', () => {
