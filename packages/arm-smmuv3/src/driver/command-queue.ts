@@ -11,6 +11,7 @@
 import { IommuError, type PhysicalMemory } from '@viommu/core';
 import { CMDQ_CONS_ERR_SHIFT, CmdqError, Gerror, SmmuReg } from '../model/register-map';
 import { encodeCommand } from '../structures/index';
+import { QueueDriver } from './queue-driver';
 import { read32, type SmmuRegisterPort } from './register-port';
 
 /** Bytes per command (§4.1.1). */
@@ -24,7 +25,7 @@ const CERROR_NAMES: Record<number, string> = {
 };
 
 /** One Command queue owned by the driver. */
-export class CommandQueueDriver {
+export class CommandQueueDriver extends QueueDriver {
   /** Commands published so far (CMD_SYNCs included). */
   issued = 0;
   /** CMD_SYNCs published so far. */
@@ -32,7 +33,6 @@ export class CommandQueueDriver {
   /** Called with each command as it is written to the queue (for traces and tests). */
   observer: ((words: Uint32Array) => void) | undefined;
   private prod = 0;
-  private readonly entries: number;
   private readonly sync: Uint32Array = encodeCommand({ name: 'CMD_SYNC', fields: { CS: 0 } });
 
   /**
@@ -41,38 +41,21 @@ export class CommandQueueDriver {
    * @param base queue base PA, aligned to the queue size (and at least 32 bytes).
    * @param log2Size log2 of the number of entries (≤ SMMU_IDR1.CMDQS).
    */
-  constructor(
-    private readonly regs: SmmuRegisterPort,
-    private readonly memory: PhysicalMemory,
-    readonly base: number,
-    readonly log2Size: number,
-  ) {
-    this.entries = 2 ** log2Size;
-  }
-
-  /** Bytes of memory the queue occupies. */
-  get bytes(): number {
-    return this.entries * COMMAND_BYTES;
+  constructor(regs: SmmuRegisterPort, memory: PhysicalMemory, base: number, log2Size: number) {
+    super(regs, memory, base, log2Size, COMMAND_BYTES, { base: SmmuReg.CMDQ_BASE, prod: SmmuReg.CMDQ_PROD, cons: SmmuReg.CMDQ_CONS });
   }
 
   /**
    * Programs CMDQ_BASE (RA = 1, ADDR, LOG2SIZE) and resets PROD and CONS; call while CMDQEN == 0
    * (§6.3.26: the registers are Guarded by CMDQEN).
    */
-  program(): void {
-    const value = (1n << 62n) | BigInt(this.base) | BigInt(this.log2Size);
-    this.regs.writeRegister(SmmuReg.CMDQ_BASE, value, 8);
-    this.regs.writeRegister(SmmuReg.CMDQ_PROD, 0, 4);
-    this.regs.writeRegister(SmmuReg.CMDQ_CONS, 0, 4);
+  override program(): void {
+    super.program();
     this.prod = 0;
   }
 
-  private wrapMask(): number {
-    return this.entries * 2 - 1;
-  }
-
   private free(cons: number): number {
-    const used = (this.prod - (cons & this.wrapMask()) + 2 * this.entries) % (2 * this.entries);
+    const used = (this.prod - (cons & this.wrapMask) + 2 * this.entries) % (2 * this.entries);
     return this.entries - used;
   }
 
@@ -91,9 +74,9 @@ export class CommandQueueDriver {
       if (room === 0) throw new IommuError('ARGUMENT', 'the SMMU is not consuming the Command queue (is CMDQEN set?)');
       while (room > 0 && i < all.length) {
         const words = all[i]!;
-        const at = this.base + (this.prod % this.entries) * COMMAND_BYTES;
+        const at = this.entryAddress(this.prod);
         for (let w = 0; w < 4; w++) this.memory.write32(at + 4 * w, words[w]! >>> 0);
-        this.prod = (this.prod + 1) & this.wrapMask();
+        this.prod = (this.prod + 1) & this.wrapMask;
         if (words === this.sync) this.syncs++;
         this.observer?.(words);
         this.issued++;
@@ -103,7 +86,7 @@ export class CommandQueueDriver {
       this.regs.writeRegister(SmmuReg.CMDQ_PROD, this.prod, 4);
       this.checkError();
     }
-    const cons = read32(this.regs, SmmuReg.CMDQ_CONS) & this.wrapMask();
+    const cons = read32(this.regs, SmmuReg.CMDQ_CONS) & this.wrapMask;
     if (cons !== this.prod) throw new IommuError('ARGUMENT', `the SMMU stopped consuming commands at index ${cons} (PROD ${this.prod})`);
   }
 
@@ -114,7 +97,7 @@ export class CommandQueueDriver {
     if (((gerror ^ gerrorn) & Gerror.CMDQ_ERR) === 0) return;
     const cons = read32(this.regs, SmmuReg.CMDQ_CONS);
     const code = (cons >>> CMDQ_CONS_ERR_SHIFT) & 0x7f;
-    const at = this.base + ((cons & this.wrapMask()) % this.entries) * COMMAND_BYTES;
+    const at = this.entryAddress(cons);
     const opcode = this.memory.read32(at) & 0xff;
     for (let w = 0; w < 4; w++) this.memory.write32(at + 4 * w, this.sync[w]!);
     this.regs.writeRegister(SmmuReg.GERRORN, (gerrorn ^ Gerror.CMDQ_ERR) >>> 0, 4);

@@ -8,16 +8,16 @@
  */
 import { readWords, type PhysicalMemory } from '@viommu/core';
 import { QUEUE_OVERFLOW_FLAG, SmmuReg } from '../model/register-map';
+import { QueueDriver } from './queue-driver';
 import { read32, type SmmuRegisterPort } from './register-port';
 
 /** Bytes per event record (§7.3). */
 const EVENT_BYTES = 32;
 
-/** One Event queue owned by the driver. */
-export class EventQueueDriver {
+/** One Event queue owned by the driver: {@link EventQueueDriver.drain} is what an event interrupt handler does. */
+export class EventQueueDriver extends QueueDriver {
   /** Overflows seen (events the SMMU had to discard). */
   overflows = 0;
-  private readonly entries: number;
 
   /**
    * @param regs the SMMU registers.
@@ -25,38 +25,20 @@ export class EventQueueDriver {
    * @param base queue base PA, aligned to the queue size.
    * @param log2Size log2 of the number of entries (≤ SMMU_IDR1.EVENTQS).
    */
-  constructor(
-    private readonly regs: SmmuRegisterPort,
-    private readonly memory: PhysicalMemory,
-    readonly base: number,
-    readonly log2Size: number,
-  ) {
-    this.entries = 2 ** log2Size;
-  }
-
-  /** Bytes of memory the queue occupies. */
-  get bytes(): number {
-    return this.entries * EVENT_BYTES;
-  }
-
-  /** Programs EVENTQ_BASE (WA = 1, ADDR, LOG2SIZE) and resets PROD and CONS; call while EVENTQEN == 0. */
-  program(): void {
-    const value = (1n << 62n) | BigInt(this.base) | BigInt(this.log2Size);
-    this.regs.writeRegister(SmmuReg.EVENTQ_BASE, value, 8);
-    this.regs.writeRegister(SmmuReg.EVENTQ_PROD, 0, 4);
-    this.regs.writeRegister(SmmuReg.EVENTQ_CONS, 0, 4);
+  constructor(regs: SmmuRegisterPort, memory: PhysicalMemory, base: number, log2Size: number) {
+    super(regs, memory, base, log2Size, EVENT_BYTES, { base: SmmuReg.EVENTQ_BASE, prod: SmmuReg.EVENTQ_PROD, cons: SmmuReg.EVENTQ_CONS });
   }
 
   /** Reads and consumes every pending record (8 words each), oldest first. */
   drain(): Uint32Array[] {
-    const mask = this.entries * 2 - 1;
+    const mask = this.wrapMask;
     const prodReg = read32(this.regs, SmmuReg.EVENTQ_PROD);
     const consReg = read32(this.regs, SmmuReg.EVENTQ_CONS);
     const prod = prodReg & mask;
     let cons = consReg & mask;
     const out: Uint32Array[] = [];
     while (cons !== prod) {
-      const words = readWords(this.memory, this.base + (cons % this.entries) * EVENT_BYTES, EVENT_BYTES / 4);
+      const words = readWords(this.memory, this.entryAddress(cons), EVENT_BYTES / 4);
       if (words) out.push(words);
       cons = (cons + 1) & mask;
     }

@@ -9,6 +9,7 @@ export * from './recording-allocator';
 export * from './entry-writer';
 export * from './used-bits';
 export * from './io-pgtable';
+export * from './queue-driver';
 export * from './command-queue';
 export * from './event-queue';
 export * from './stream-table';
