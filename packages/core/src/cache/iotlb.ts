@@ -269,11 +269,19 @@ export class Iotlb<E extends IotlbEntry = IotlbEntry> {
     return dropped;
   }
 
-  /** Drops the entries `predicate` selects (a full scan: for rare, unindexed scopes). Returns the number dropped. */
-  invalidateWhere(predicate: (domainTag: number, subTag: number, entry: E) => boolean): number {
+  /**
+   * Drops the entries `predicate` selects. Without a `scope` this scans the whole cache (for rare,
+   * unindexed scopes); with `scope.domainTag` (and `scope.subTag`) only that domain's (or that one tag's)
+   * buckets are visited, so the cost follows the scope, not the cache size. Returns the number dropped.
+   */
+  invalidateWhere(predicate: (domainTag: number, subTag: number, entry: E) => boolean, scope: { domainTag?: number; subTag?: number } = {}): number {
     let n = 0;
-    for (const [d, subs] of this.domains) {
-      for (const [s, b] of subs) {
+    const domains: Iterable<[number, Map<number, Bucket<E>>]> =
+      scope.domainTag === undefined ? this.domains : this.domains.has(scope.domainTag) ? [[scope.domainTag, this.domains.get(scope.domainTag)!]] : [];
+    for (const [d, subs] of domains) {
+      const buckets: Iterable<[number, Bucket<E>]> =
+        scope.subTag === undefined ? subs : subs.has(scope.subTag) ? [[scope.subTag, subs.get(scope.subTag)!]] : [];
+      for (const [s, b] of buckets) {
         for (const [key, e] of b.entries) {
           if (predicate(d, s, e)) {
             b.entries.delete(key);

@@ -105,7 +105,7 @@ export class VtdCaches<C extends DomainTagged, P extends DomainTagged> {
   invalidateIotlbPage(did: number, address: number, am: number): number {
     const { start, size } = region(address, am);
     let n = this.iotlb.invalidateRange(did, undefined, { start, size });
-    n += this.iotlb.invalidateWhere((d, _s, e) => d === did && e.hasStage1);
+    n += this.iotlb.invalidateWhere((_d, _s, e) => e.hasStage1, { domainTag: did });
     return n;
   }
 
@@ -115,16 +115,17 @@ export class VtdCaches<C extends DomainTagged, P extends DomainTagged> {
    * translations are untouched).
    */
   invalidatePasidIotlb(did: number, pasid: number): number {
-    return this.iotlb.invalidateWhere((d, s, e) => d === did && s === pasid && e.hasStage1);
+    return this.iotlb.invalidateWhere((_d, _s, e) => e.hasStage1, { domainTag: did, subTag: pasid });
   }
 
   /** Page-selective-within-PASID PASID-based IOTLB invalidation (type 6, G = 3). */
   invalidatePasidIotlbPage(did: number, pasid: number, address: number, am: number): number {
     const { start, size } = region(address, am);
     const end = start + size;
-    return this.iotlb.invalidateWhere(
-      (d, s, e) => d === did && s === pasid && e.hasStage1 && e.input < end && e.input + 2 ** e.pageShift > start,
-    );
+    return this.iotlb.invalidateWhere((_d, _s, e) => e.hasStage1 && e.input < end && e.input + 2 ** e.pageShift > start, {
+      domainTag: did,
+      subTag: pasid,
+    });
   }
 
   /** PASID-cache invalidation, domain-selective (type 7, G = 0): every PASID entry tagged with the DID. */
