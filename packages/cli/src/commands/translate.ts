@@ -230,7 +230,17 @@ export async function runTranslate(argv: string[], io: CliIo): Promise<number> {
       continue;
     }
     const trace: TraceEntry[] = [];
-    const out = backend.translate(req, trace);
+    let out: TranslateJson;
+    try {
+      out = backend.translate(req, trace);
+    } catch (e) {
+      // A request the device model refuses as malformed is that line's error; the rest go on.
+      if (!isIommuError(e)) throw e;
+      bad++;
+      io.err(`viommu: ${source === '-' ? 'stdin' : source}:${line}: ${e.message}`);
+      await writeLine(io.stdout, JSON.stringify({ ok: false, error: { line, message: e.message } }));
+      continue;
+    }
     await writeLine(io.stdout, values.json ? JSON.stringify(out) : renderText(req, out, trace, io, backend.schema.pasidField));
     progress.tick(++done);
   }
