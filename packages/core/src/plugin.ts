@@ -125,6 +125,11 @@ export interface VendorIommu {
   readonly capabilities: IommuCapabilities;
   /** Creates vendor state for a new domain (allocating its tables). */
   createDomain(type: DomainType): VendorDomain;
+  /**
+   * Releases the vendor state of a domain no device is attached to: its cache tag (VMID, ASID, DID), after
+   * the invalidation a driver issues so no stale entry of the tag survives its reuse. Optional.
+   */
+  freeDomain?(domain: VendorDomain): void;
   /** Points the device's configuration at the domain (STE / context entry), with the invalidations needed. */
   attachDevice(domain: VendorDomain, device: number): void;
   /** Points the device's configuration at abort, with the invalidations needed. */

@@ -106,11 +106,12 @@ describe('domains', () => {
     expect(blocked.iovaToPhys(0)).toBeUndefined();
   });
 
-  it('freeDomain needs the domain empty', () => {
-    const { iommu, domain } = setup();
+  it('freeDomain needs the domain empty, then releases the vendor state', () => {
+    const { plugin, iommu, domain } = setup();
     expect(codeOf(() => iommu.freeDomain(domain))).toBe('DOMAIN_HAS_DEVICES');
     iommu.detachDevice(domain, 7);
     iommu.freeDomain(domain);
+    expect(plugin.calls.at(-1)).toBe('freeDomain nesting');
     expect(codeOf(() => iommu.attachDevice(domain, 7))).toBe('DOMAIN_IOMMU');
   });
 });

@@ -118,6 +118,22 @@ export class SmmuV3Iommu implements VendorIommu {
     return domain;
   }
 
+  /**
+   * Frees a detached domain's tag: its VMID after CMD_TLBI_S12_VMALL (every stage of the VMID), or its
+   * host-stage-1 ASID after CMD_TLBI_NH_ASID, each followed by CMD_SYNC.
+   */
+  freeDomain(domain: VendorDomain): void {
+    const d = domain as SmmuV3Domain;
+    if (d.vmid !== undefined) {
+      this.driver.submit([encodeCommand({ name: 'CMD_TLBI_S12_VMALL', fields: { VMID: d.vmid } })]);
+      this.driver.vmids.free(d.vmid);
+    }
+    if (d.asid !== undefined) {
+      this.driver.submit([encodeCommand({ name: 'CMD_TLBI_NH_ASID', fields: { VMID: HOST_STAGE1_VMID, ASID: d.asid } })]);
+      this.driver.asids.free(d.asid);
+    }
+  }
+
   createDomain(type: DomainType): SmmuV3Domain {
     if (type === 'nesting' && !this.capabilities.nesting) throw new IommuError('DOMAIN_TYPE', 'this SMMU has no nested translation (IDR0.S1P and S2P)');
     if (type === 'paging' && this.tableOptions.pagingStage === 1 && !this.driver.caps.s1p) throw new IommuError('DOMAIN_TYPE', 'this SMMU has no stage 1 (IDR0.S1P)');

@@ -141,6 +141,7 @@ export class Iommu {
   freeDomain(domain: Domain): void {
     this.own(domain);
     if (domain.devices.size > 0) throw new IommuError('DOMAIN_HAS_DEVICES', 'detach every device first');
+    this.vendor.freeDomain?.(domain.vendor);
     this.domains.delete(domain);
   }
 

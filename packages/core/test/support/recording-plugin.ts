@@ -67,6 +67,7 @@ export function createRecordingPlugin(options: { modelId?: number; pasidBits?: n
             iovaToPhys: (iova) => mappings.get(iova),
           };
         },
+        freeDomain: (d) => void calls.push(`freeDomain ${d.type}`),
         attachDevice: (_d, dev) => void calls.push(`attach ${dev}`),
         detachDevice: (_d, dev) => void calls.push(`detach ${dev}`),
         checkBind(_d, dev, config: PasidTableConfig) {

@@ -35,4 +35,9 @@ export class DomainIdAllocator {
   free(did: number): void {
     this.used.delete(did);
   }
+
+  /** True while `did` is allocated. */
+  has(did: number): boolean {
+    return this.used.has(did);
+  }
 }

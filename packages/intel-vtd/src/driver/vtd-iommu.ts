@@ -144,6 +144,14 @@ export class VtdIommu implements VendorIommu {
    * Allocates a domain's DID and, for paging / nesting, its second-level table.
    * @throws IommuError `DOMAIN_TYPE` for identity without ECAP.PT or nesting without nested support.
    */
+  /** Frees a detached domain's DID after a domain-selective IOTLB invalidation (and a wait descriptor). */
+  freeDomain(domain: VendorDomain): void {
+    const d = domain as VtdDomain;
+    if (d.did === undefined) return;
+    this.driver.submit([iotlbDomain(d.did)]);
+    this.driver.dids.free(d.did);
+  }
+
   createDomain(type: DomainType): VtdDomain {
     if (type === 'identity' && !this.driver.caps.pt) throw new IommuError('DOMAIN_TYPE', 'identity domains need ECAP.PT');
     if (type === 'nesting' && !this.capabilities.nesting) throw new IommuError('DOMAIN_TYPE', 'nesting needs scalable mode and ECAP.NEST');
