@@ -290,7 +290,7 @@ describe('loadElfCore: malformed files', () => {
     );
   });
 
-  it('rejects overlapping PT_LOAD segments by physical range, naming both', () => {
+  it('rejects overlapping PT_LOAD segments that disagree, naming both and the first differing byte', () => {
     const file = writeElfCore([
       { paddr: 0x10000, data: filled(0x100, 1) },
       { paddr: 0x40000, data: filled(0x10, 2) },
@@ -299,14 +299,28 @@ describe('loadElfCore: malformed files', () => {
     const err = expectDumpError(
       () => loadElfCore(file),
       'DUMP_OVERLAP',
-      /segments 3 \[0x8000, 0x10001\) and 1 \[0x10000, 0x10100\) overlap/,
+      /segments 3 \[0x8000, 0x10001\) and 1 \[0x10000, 0x10100\) overlap in physical address and disagree at 0x10000/,
     );
-    expect(err.detail).toEqual({ segment: 3, other: 1 });
-    const same = writeElfCore([
-      { paddr: 0x1000, data: filled(0x10, 1) },
-      { paddr: 0x1000, data: filled(0x10, 1) },
+    expect(err.detail).toEqual({ segment: 3, other: 1, address: 0x10000 });
+    // A long segment reaching past its neighbour is checked against every segment it covers.
+    const nested = writeElfCore([
+      { paddr: 0x1000, data: new Uint8Array(0x100) },
+      { paddr: 0x1010, data: new Uint8Array(0x10) },
+      { paddr: 0x1080, data: filled(0x10, 7) },
     ]);
-    expectDumpError(() => loadElfCore(same), 'DUMP_OVERLAP', /-p/);
+    expectDumpError(() => loadElfCore(nested), 'DUMP_OVERLAP', /segments 1 \[0x1000, 0x1100\) and 3 \[0x1080, 0x1090\) .*disagree at 0x1080/);
+  });
+
+  it('accepts overlapping PT_LOAD segments that agree (dump-guest-memory -p aliases)', () => {
+    const aliases = writeElfCore([
+      { paddr: 0x1000, data: new Uint8Array(0x2000).fill(5) },
+      { paddr: 0x2000, data: new Uint8Array(0x800).fill(5) },
+      { paddr: 0x1000, data: new Uint8Array(0x10).fill(5), memSize: 0x10 },
+    ]);
+    const { memory, segments } = loadElfCore(aliases);
+    expect(segments).toHaveLength(3);
+    expect(memory.read8(0x1000)).toBe(5);
+    expect(memory.read8(0x2fff)).toBe(5);
   });
 
   it('rejects p_paddr + p_memsz beyond 2^52 or overflowing 64 bits', () => {

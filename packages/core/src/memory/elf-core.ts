@@ -74,8 +74,9 @@ const TWO_POW_64 = 1n << 64n;
  * segment types are ignored; PT_LOAD segments with `p_memsz` 0 are ignored. The whole file is checked
  * before anything is written, so on an error the memory passed in is untouched.
  *
- * Overlapping PT_LOAD segments are rejected. QEMU's paging dumps (`dump-guest-memory -p`) can alias one
- * physical range through several virtual mappings; dump without `-p` for this loader.
+ * Overlapping PT_LOAD segments are accepted when they agree byte for byte where they overlap: QEMU's paging
+ * dumps (`dump-guest-memory -p`) alias one physical range through several virtual mappings. Segments that
+ * disagree about a physical byte are rejected.
  *
  * @param bytes The file contents.
  * @param memory Memory to load into; a new {@link SparseMemory} when omitted.
@@ -85,7 +86,7 @@ const TWO_POW_64 = 1n << 64n;
  *   `DUMP_TRUNCATED` (header, program header table, section header 0 or segment bytes past end of file),
  *   `DUMP_SEGMENT` (`e_phentsize` ≠ 56, `e_shentsize` ≠ 64 with PN_XNUM, `p_filesz` > `p_memsz`),
  *   `DUMP_RANGE` (`p_paddr + p_memsz` beyond 2^52 or overflowing 64 bits),
- *   `DUMP_OVERLAP` (two PT_LOAD segments cover the same physical byte).
+ *   `DUMP_OVERLAP` (two PT_LOAD segments give the same physical byte different values).
  */
 export function loadElfCore(bytes: Uint8Array, memory = new SparseMemory()): ElfCoreImage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -121,7 +122,7 @@ export function loadElfCore(bytes: Uint8Array, memory = new SparseMemory()): Elf
     const segment = readLoadSegment(view, Number(phoff) + i * PHDR_SIZE, i);
     if (segment) segments.push(segment);
   }
-  checkOverlaps(segments);
+  checkOverlaps(segments, bytes);
   for (const s of segments) {
     if (s.fileSize > 0) loadRawImage(bytes.subarray(s.fileOffset, s.fileOffset + s.fileSize), s.paddr, memory);
     memory.back(s.paddr, s.memSize);
@@ -239,20 +240,35 @@ function readLoadSegment(view: DataView, offset: number, index: number): ElfCore
   };
 }
 
-/** Sorted by address, any overlap shows up between neighbours. */
-function checkOverlaps(segments: readonly ElfCoreSegment[]): void {
+/** The byte a segment gives physical address `paddr` (file bytes, then zeros up to `p_memsz`). */
+function segmentByte(bytes: Uint8Array, s: ElfCoreSegment, paddr: number): number {
+  const offset = paddr - s.paddr;
+  return offset < s.fileSize ? bytes[s.fileOffset + offset]! : 0;
+}
+
+/**
+ * Checks every pair of overlapping PT_LOAD segments (not only neighbours: a long segment can reach past
+ * several) and accepts an overlap only when both give every byte the same value.
+ */
+function checkOverlaps(segments: readonly ElfCoreSegment[], bytes: Uint8Array): void {
   const sorted = [...segments].sort((a, b) => a.paddr - b.paddr);
   for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    if (a.paddr + a.memSize > b.paddr) {
-      fail(
-        'DUMP_OVERLAP',
-        `ELF PT_LOAD segments ${a.index} [${hex(a.paddr)}, ${hex(a.paddr + a.memSize)}) and ${b.index} ` +
-          `[${hex(b.paddr)}, ${hex(b.paddr + b.memSize)}) overlap in physical address ` +
-          `(dump-guest-memory with paging (-p) can alias memory; dump without -p)`,
-        { segment: a.index, other: b.index },
-      );
+    for (let j = 0; j < i; j++) {
+      const a = sorted[j]!;
+      const start = b.paddr;
+      const end = Math.min(a.paddr + a.memSize, b.paddr + b.memSize);
+      if (start >= end) continue;
+      for (let p = start; p < end; p++) {
+        if (segmentByte(bytes, a, p) !== segmentByte(bytes, b, p)) {
+          fail(
+            'DUMP_OVERLAP',
+            `ELF PT_LOAD segments ${a.index} [${hex(a.paddr)}, ${hex(a.paddr + a.memSize)}) and ${b.index} ` +
+              `[${hex(b.paddr)}, ${hex(b.paddr + b.memSize)}) overlap in physical address and disagree at ${hex(p)}`,
+            { segment: a.index, other: b.index, address: p },
+          );
+        }
+      }
     }
   }
 }
