@@ -5,16 +5,15 @@ import {
   EntryKind,
   MemoryFetcher,
   Perm,
-  SparseMemory,
+  type SparseMemory,
   TracingMemory,
   WalkState,
   WalkStop,
-  read64Big,
   walkStage,
-  write64Big,
   type PhysicalMemory,
 } from '@viommu/core';
 import { createFirstLevelFormat, firstLevelWalkInput, isCanonical, type FirstLevelFormatOptions } from '../src/paging/index';
+import { chain4 as chainOf4, get, memory, put } from './support/paging-tables';
 
 // Hand-built layout: PML5 0x1000 (5-level only), PML4 0x2000, PDPT 0x3000, PD 0x4000, PT 0x5000.
 // The input 0x80_4020_1abc = 2^39 + 2^30 + 2^21 + 2^12 + 0xabc indexes entry 1 at every level, offset 0xabc.
@@ -33,25 +32,12 @@ const PS = 0x80n;
 const EA = 0x400n;
 const XD = 1n << 63n;
 
-function memory(): SparseMemory {
-  return new SparseMemory().back(0, 0x10_0000);
-}
 
-/** Writes entry `index` of the table at `table`. */
-function put(mem: PhysicalMemory, table: number, index: number, value: bigint): void {
-  expect(write64Big(mem, table + index * 8, value)).toBe(true);
-}
 
-function get(mem: PhysicalMemory, table: number, index: number): bigint {
-  return read64Big(mem, table + index * 8)!;
-}
 
 /** A 4-level chain to a 4 KiB page at `pa` with `flags` on every entry (PML4 root). */
 function chain4(mem: PhysicalMemory, pa: bigint, flags: bigint): void {
-  put(mem, PML4, 1, BigInt(PDPT) | flags);
-  put(mem, PDPT, 1, BigInt(PD) | flags);
-  put(mem, PD, 1, BigInt(PT) | flags);
-  put(mem, PT, 1, pa | flags);
+  chainOf4(mem, [PML4, PDPT, PD, PT], pa, flags);
 }
 
 function walk(opts: FirstLevelFormatOptions, mem: PhysicalMemory, input: number, access: number, root = PML4) {

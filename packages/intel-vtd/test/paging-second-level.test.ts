@@ -4,16 +4,15 @@ import {
   EntryKind,
   MemoryFetcher,
   Perm,
-  SparseMemory,
+  type SparseMemory,
   TracingMemory,
   WalkState,
   WalkStop,
-  read64Big,
   walkStage,
-  write64Big,
   type PhysicalMemory,
 } from '@viommu/core';
 import { createSecondLevelFormat, SLLPS_1G, SLLPS_2M, type SecondLevelFormatOptions } from '../src/paging/index';
+import { chain4 as chainOf4, get, memory, put } from './support/paging-tables';
 
 // Hand-built layout: SL-PML5 0x1000, SL-PML4 0x2000, SL-PDPT 0x3000, SL-PD 0x4000, SL-PT 0x5000.
 // The input 0x80_4020_1abc = 2^39 + 2^30 + 2^21 + 2^12 + 0xabc indexes entry 1 at every level, offset 0xabc.
@@ -32,24 +31,12 @@ const D = 0x200n;
 const SNP = 0x800n;
 const TM = 1n << 62n;
 
-function memory(): SparseMemory {
-  return new SparseMemory().back(0, 0x10_0000);
-}
 
-function put(mem: PhysicalMemory, table: number, index: number, value: bigint): void {
-  expect(write64Big(mem, table + index * 8, value)).toBe(true);
-}
 
-function get(mem: PhysicalMemory, table: number, index: number): bigint {
-  return read64Big(mem, table + index * 8)!;
-}
 
 /** A 4-level chain (SL-PML4 root) to a 4 KiB page at `pa` with `flags` on every entry. */
 function chain4(mem: PhysicalMemory, pa: bigint, flags: bigint): void {
-  put(mem, PML4, 1, BigInt(PDPT) | flags);
-  put(mem, PDPT, 1, BigInt(PD) | flags);
-  put(mem, PD, 1, BigInt(PT) | flags);
-  put(mem, PT, 1, pa | flags);
+  chainOf4(mem, [PML4, PDPT, PD, PT], pa, flags);
 }
 
 function walk(opts: SecondLevelFormatOptions, mem: PhysicalMemory, input: number, access: number, root = PML4) {
