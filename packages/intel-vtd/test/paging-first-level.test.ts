@@ -13,16 +13,8 @@ import {
   type PhysicalMemory,
 } from '@viommu/core';
 import { createFirstLevelFormat, firstLevelWalkInput, isCanonical, type FirstLevelFormatOptions } from '../src/paging/index';
-import { chain4 as chainOf4, get, memory, put } from './support/paging-tables';
+import { chain4, get, memory, PD, PDPT, PML4, PML5, PT, put, VA } from './support/paging-tables';
 
-// Hand-built layout: PML5 0x1000 (5-level only), PML4 0x2000, PDPT 0x3000, PD 0x4000, PT 0x5000.
-// The input 0x80_4020_1abc = 2^39 + 2^30 + 2^21 + 2^12 + 0xabc indexes entry 1 at every level, offset 0xabc.
-const VA = 0x80_4020_1abc;
-const PML5 = 0x1000;
-const PML4 = 0x2000;
-const PDPT = 0x3000;
-const PD = 0x4000;
-const PT = 0x5000;
 const P = 1n;
 const RW = 2n;
 const US = 4n;
@@ -31,14 +23,6 @@ const D = 0x40n;
 const PS = 0x80n;
 const EA = 0x400n;
 const XD = 1n << 63n;
-
-
-
-
-/** A 4-level chain to a 4 KiB page at `pa` with `flags` on every entry (PML4 root). */
-function chain4(mem: PhysicalMemory, pa: bigint, flags: bigint): void {
-  chainOf4(mem, [PML4, PDPT, PD, PT], pa, flags);
-}
 
 function walk(opts: FirstLevelFormatOptions, mem: PhysicalMemory, input: number, access: number, root = PML4) {
   const format = createFirstLevelFormat(opts);

@@ -12,16 +12,8 @@ import {
   type PhysicalMemory,
 } from '@viommu/core';
 import { createSecondLevelFormat, SLLPS_1G, SLLPS_2M, type SecondLevelFormatOptions } from '../src/paging/index';
-import { chain4 as chainOf4, get, memory, put } from './support/paging-tables';
+import { chain4, get, memory, PD, PDPT, PML4, PML5, PT, put, VA } from './support/paging-tables';
 
-// Hand-built layout: SL-PML5 0x1000, SL-PML4 0x2000, SL-PDPT 0x3000, SL-PD 0x4000, SL-PT 0x5000.
-// The input 0x80_4020_1abc = 2^39 + 2^30 + 2^21 + 2^12 + 0xabc indexes entry 1 at every level, offset 0xabc.
-const VA = 0x80_4020_1abc;
-const PML5 = 0x1000;
-const PML4 = 0x2000;
-const PDPT = 0x3000;
-const PD = 0x4000;
-const PT = 0x5000;
 const R = 1n;
 const W = 2n;
 const X = 4n;
@@ -30,14 +22,6 @@ const A = 0x100n;
 const D = 0x200n;
 const SNP = 0x800n;
 const TM = 1n << 62n;
-
-
-
-
-/** A 4-level chain (SL-PML4 root) to a 4 KiB page at `pa` with `flags` on every entry. */
-function chain4(mem: PhysicalMemory, pa: bigint, flags: bigint): void {
-  chainOf4(mem, [PML4, PDPT, PD, PT], pa, flags);
-}
 
 function walk(opts: SecondLevelFormatOptions, mem: PhysicalMemory, input: number, access: number, root = PML4) {
   const format = createSecondLevelFormat(opts);
